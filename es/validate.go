@@ -1,0 +1,147 @@
+package es
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"unicode"
+	"unicode/utf8"
+)
+
+// checkName validates an identifier-like string: non-empty, at most
+// MaxNameBytes, valid UTF-8, no control characters (NUL included).
+func checkName(s string) error {
+	if s == "" {
+		return fmt.Errorf("is empty")
+	}
+	if len(s) > MaxNameBytes {
+		return fmt.Errorf("is %d bytes long; at most %d", len(s), MaxNameBytes)
+	}
+	if !utf8.ValidString(s) {
+		return fmt.Errorf("%s is not valid UTF-8", quote(s))
+	}
+	for i, r := range s {
+		if unicode.IsControl(r) {
+			return fmt.Errorf("%s has a control character at byte %d", quote(s), i)
+		}
+	}
+	return nil
+}
+
+// quote renders s for an error message, shortened when long.
+func quote(s string) string {
+	if len(s) > 64 {
+		s = s[:64] + "…"
+	}
+	return strconv.Quote(s)
+}
+
+// ValidateName checks an identifier used by the store (a collection name,
+// document key or job kind): non-empty, at most MaxNameBytes, valid UTF-8,
+// no control characters. what names the argument in the error.
+func ValidateName(code Code, what, s string) error {
+	if err := checkName(s); err != nil {
+		return Errorf(code, "%s %s", what, err)
+	}
+	return nil
+}
+
+// ValidateStreamID reports INVALID_STREAM_ID unless id is non-empty, at most
+// MaxNameBytes, valid UTF-8 and free of control characters.
+func ValidateStreamID(id StreamID) error {
+	if err := checkName(string(id)); err != nil {
+		return Errorf(CodeInvalidStreamID, "stream id %s", err)
+	}
+	return nil
+}
+
+// ValidateEvent checks one event of an append; index names it in errors.
+// The type must be a valid name; data must be valid JSON of at most
+// MaxPayloadBytes; tags must be valid, unique and at most MaxTagsPerEvent;
+// metadata encoded as JSON must be at most MaxPayloadBytes.
+func ValidateEvent(e Event, index int) error {
+	if err := checkName(e.Type); err != nil {
+		return Errorf(CodeInvalidEvent, "events[%d].type %s", index, err)
+	}
+	if len(e.Data) == 0 {
+		return Errorf(CodeInvalidEvent, "events[%d].data is empty (use null or {} for no data)", index)
+	}
+	if len(e.Data) > MaxPayloadBytes {
+		return Errorf(CodePayloadTooLarge, "events[%d].data is %d bytes; at most %d", index, len(e.Data), MaxPayloadBytes)
+	}
+	if !json.Valid(e.Data) {
+		return Errorf(CodeInvalidEvent, "events[%d].data is not valid JSON", index)
+	}
+	if len(e.Tags) > MaxTagsPerEvent {
+		return Errorf(CodeInvalidTag, "events[%d] has %d tags; at most %d", index, len(e.Tags), MaxTagsPerEvent)
+	}
+	for j, t := range e.Tags {
+		if err := checkName(string(t)); err != nil {
+			return Errorf(CodeInvalidTag, "events[%d].tags[%d] %s", index, j, err)
+		}
+		for _, u := range e.Tags[:j] {
+			if u == t {
+				return Errorf(CodeInvalidTag, "events[%d] has duplicate tag %s", index, quote(string(t)))
+			}
+		}
+	}
+	if err := validateMetadata(e.Metadata, index); err != nil {
+		return err
+	}
+	return nil
+}
+
+func validateMetadata(m Metadata, index int) error {
+	if m.SchemaVersion < 0 {
+		return Errorf(CodeInvalidEvent, "events[%d].metadata.schemaVersion %d is negative", index, m.SchemaVersion)
+	}
+	size := len(m.EventID) + len(m.CorrelationID) + len(m.CausationID) + len(m.Category)
+	for k, v := range m.Extra {
+		size += len(k) + len(v)
+	}
+	if size > MaxPayloadBytes/2 { // only then is the exact JSON size worth computing
+		raw, err := json.Marshal(m)
+		if err != nil {
+			return Wrap(CodeInvalidEvent, err, "events[%d].metadata", index)
+		}
+		if len(raw) > MaxPayloadBytes {
+			return Errorf(CodePayloadTooLarge, "events[%d].metadata is %d bytes of JSON; at most %d", index, len(raw), MaxPayloadBytes)
+		}
+	}
+	for _, s := range []string{m.EventID, m.CorrelationID, m.CausationID, m.Category} {
+		if len(s) > MaxNameBytes {
+			return Errorf(CodeInvalidEvent, "events[%d].metadata field %s is longer than %d bytes", index, quote(s), MaxNameBytes)
+		}
+	}
+	return nil
+}
+
+// ValidateLimit returns def for limit 0, limit itself when 0 < limit <= max,
+// max when limit > max, and INVALID_ARGUMENT for a negative limit.
+func ValidateLimit(limit, def, max int) (int, error) {
+	switch {
+	case limit < 0:
+		return 0, Errorf(CodeInvalidArgument, "limit %d is negative", limit)
+	case limit == 0:
+		return def, nil
+	case limit > max:
+		return max, nil
+	}
+	return limit, nil
+}
+
+// WithDefaults returns e with the store's defaults filled in: the event id
+// from ids when empty, DefaultCategory and DefaultSchemaVersion. Adapters
+// call it on every event they record.
+func WithDefaults(e Event, ids IDs) Event {
+	if e.Metadata.EventID == "" {
+		e.Metadata.EventID = ids.NewID()
+	}
+	if e.Metadata.Category == "" {
+		e.Metadata.Category = DefaultCategory
+	}
+	if e.Metadata.SchemaVersion == 0 {
+		e.Metadata.SchemaVersion = DefaultSchemaVersion
+	}
+	return e
+}
