@@ -1,0 +1,22 @@
+// Package memstore is eventspec's deterministic in-memory engine: it
+// implements every port of package store (the event log with per-stream
+// optimistic concurrency, DCB conditions and idempotent appends; documents;
+// jobs) in memory, with no server.
+//
+// By default it reads time from an es.VirtualClock that starts at
+// es.DefaultVirtualStart and moves only when told, and mints sequential
+// ids, so the same test produces the same bytes on every run.
+//
+// Units of work run one at a time (a waiting Atomic honours its context).
+// Each keeps an undo log: when its function returns an error or panics,
+// every event, document and job it wrote is undone, and global positions
+// stay gapless from 1. Idempotency-conflict audits are the one exception:
+// they record a rejected attempt and persist, as store documents.
+//
+// For tests the store can inject faults: FailNextCommit rolls back the next
+// unit of work that would commit a write, and FailAfterWrites fails a later
+// write operation with INJECTED_FAULT.
+//
+// Bytes are copied on the way in and on the way out, so callers can neither
+// corrupt the log nor see each other's buffers.
+package memstore

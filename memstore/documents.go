@@ -1,0 +1,241 @@
+package memstore
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/eventspec/eventspec/es"
+	"github.com/eventspec/eventspec/store"
+)
+
+// documents is a tx seen as store.Documents.
+type documents tx
+
+// collection holds one collection's documents and its keys in ascending
+// byte order (for List).
+type collection struct {
+	docs map[string]*docRec
+	keys []string
+}
+
+// docRec is one stored document version. Records are never mutated: an
+// update installs a new record, so undo just puts the old pointer back.
+type docRec struct {
+	data      []byte
+	version   int64
+	updatedAt time.Time
+}
+
+func (c *collection) put(key string, d *docRec) {
+	if _, ok := c.docs[key]; !ok {
+		i, _ := slices.BinarySearch(c.keys, key)
+		c.keys = slices.Insert(c.keys, i, key)
+	}
+	c.docs[key] = d
+}
+
+func (c *collection) remove(key string) {
+	if _, ok := c.docs[key]; !ok {
+		return
+	}
+	delete(c.docs, key)
+	if i, ok := slices.BinarySearch(c.keys, key); ok {
+		c.keys = slices.Delete(c.keys, i, i+1)
+	}
+}
+
+func (r *docRec) export(coll, key string) store.Document {
+	return store.Document{Collection: coll, Key: key, Data: slices.Clone(r.data), Version: r.version, UpdatedAt: r.updatedAt}
+}
+
+func validateRef(coll, key string) error {
+	if err := es.ValidateName(es.CodeInvalidCollection, "collection", coll); err != nil {
+		return err
+	}
+	return es.ValidateName(es.CodeInvalidKey, "document key", key)
+}
+
+func validateData(coll, key string, data json.RawMessage) error {
+	switch {
+	case len(data) == 0:
+		return es.Errorf(es.CodeInvalidArgument, "document %s/%q: data is empty (use null or {} for no data)", coll, key)
+	case len(data) > es.MaxPayloadBytes:
+		return es.Errorf(es.CodePayloadTooLarge, "document %s/%q: data is %d bytes; at most %d", coll, key, len(data), es.MaxPayloadBytes)
+	case !json.Valid(data):
+		return es.Errorf(es.CodeInvalidArgument, "document %s/%q: data is not valid JSON", coll, key)
+	}
+	return nil
+}
+
+// set installs d (nil: removes the key) and records the undo.
+func (t *tx) setDoc(coll, key string, d *docRec) {
+	st := &t.s.st
+	c := st.collections[coll]
+	if c == nil {
+		c = &collection{docs: make(map[string]*docRec)}
+		st.collections[coll] = c
+	}
+	prev := c.docs[key]
+	if d == nil {
+		c.remove(key)
+	} else {
+		c.put(key, d)
+	}
+	t.undo = append(t.undo, func() {
+		if prev == nil {
+			c.remove(key)
+		} else {
+			c.put(key, prev)
+		}
+	})
+	t.wrote = true
+}
+
+func (st *state) doc(coll, key string) *docRec {
+	if c := st.collections[coll]; c != nil {
+		return c.docs[key]
+	}
+	return nil
+}
+
+func notFound(coll, key string) error {
+	return es.Errorf(es.CodeNotFound, "document %s/%q not found", coll, key)
+}
+
+// Get returns the document or NOT_FOUND.
+func (d *documents) Get(ctx context.Context, coll, key string) (store.Document, error) {
+	t := (*tx)(d)
+	if err := validateRef(coll, key); err != nil {
+		return store.Document{}, err
+	}
+	if err := t.begin(ctx); err != nil {
+		return store.Document{}, err
+	}
+	defer t.s.mu.Unlock()
+	r := t.s.st.doc(coll, key)
+	if r == nil {
+		return store.Document{}, notFound(coll, key)
+	}
+	return r.export(coll, key), nil
+}
+
+// Insert creates the document at version 1, or fails with VERSION_CONFLICT
+// (Expected 0) when the key exists.
+func (d *documents) Insert(ctx context.Context, coll, key string, data json.RawMessage) (store.Document, error) {
+	t := (*tx)(d)
+	if err := validateRef(coll, key); err != nil {
+		return store.Document{}, err
+	}
+	if err := validateData(coll, key, data); err != nil {
+		return store.Document{}, err
+	}
+	if err := t.beginWrite(ctx, "document insert"); err != nil {
+		return store.Document{}, err
+	}
+	defer t.s.mu.Unlock()
+	if r := t.s.st.doc(coll, key); r != nil {
+		return store.Document{}, &es.VersionConflictError{Collection: coll, Key: key, Expected: 0, Actual: r.version}
+	}
+	r := &docRec{data: slices.Clone(data), version: 1, updatedAt: t.now()}
+	t.setDoc(coll, key, r)
+	return r.export(coll, key), nil
+}
+
+// Update replaces the document iff its version is expected (> 0).
+func (d *documents) Update(ctx context.Context, coll, key string, expected int64, data json.RawMessage) (store.Document, error) {
+	t := (*tx)(d)
+	if err := validateRef(coll, key); err != nil {
+		return store.Document{}, err
+	}
+	if expected < 0 {
+		return store.Document{}, es.Errorf(es.CodeInvalidArgument, "document %s/%q: expected version %d is negative", coll, key, expected)
+	}
+	if err := validateData(coll, key, data); err != nil {
+		return store.Document{}, err
+	}
+	if err := t.beginWrite(ctx, "document update"); err != nil {
+		return store.Document{}, err
+	}
+	defer t.s.mu.Unlock()
+	cur := t.s.st.doc(coll, key)
+	if cur == nil {
+		return store.Document{}, notFound(coll, key)
+	}
+	if cur.version != expected {
+		return store.Document{}, &es.VersionConflictError{Collection: coll, Key: key, Expected: expected, Actual: cur.version}
+	}
+	r := &docRec{data: slices.Clone(data), version: cur.version + 1, updatedAt: t.now()}
+	t.setDoc(coll, key, r)
+	return r.export(coll, key), nil
+}
+
+// Delete removes the document iff its version is expected (0: any).
+func (d *documents) Delete(ctx context.Context, coll, key string, expected int64) error {
+	t := (*tx)(d)
+	if err := validateRef(coll, key); err != nil {
+		return err
+	}
+	if expected < 0 {
+		return es.Errorf(es.CodeInvalidArgument, "document %s/%q: expected version %d is negative", coll, key, expected)
+	}
+	if err := t.beginWrite(ctx, "document delete"); err != nil {
+		return err
+	}
+	defer t.s.mu.Unlock()
+	cur := t.s.st.doc(coll, key)
+	if cur == nil {
+		return notFound(coll, key)
+	}
+	if expected != 0 && cur.version != expected {
+		return &es.VersionConflictError{Collection: coll, Key: key, Expected: expected, Actual: cur.version}
+	}
+	t.setDoc(coll, key, nil)
+	return nil
+}
+
+// List returns the documents whose key starts with opts.Prefix and sorts
+// after opts.After, in ascending byte order of key. Next is the last key of
+// the page when more documents follow, else empty. An unknown collection
+// lists as empty.
+func (d *documents) List(ctx context.Context, coll string, opts store.ListOptions) (store.DocumentPage, error) {
+	t := (*tx)(d)
+	if err := es.ValidateName(es.CodeInvalidCollection, "collection", coll); err != nil {
+		return store.DocumentPage{}, err
+	}
+	limit, err := es.ValidateLimit(opts.Limit, store.DefaultListLimit, store.MaxListLimit)
+	if err != nil {
+		return store.DocumentPage{}, err
+	}
+	if err := t.begin(ctx); err != nil {
+		return store.DocumentPage{}, err
+	}
+	defer t.s.mu.Unlock()
+	var page store.DocumentPage
+	c := t.s.st.collections[coll]
+	if c == nil {
+		return page, nil
+	}
+	// Start at the first key > After and >= Prefix.
+	i, found := slices.BinarySearch(c.keys, opts.After)
+	if found {
+		i++
+	}
+	if j, _ := slices.BinarySearch(c.keys, opts.Prefix); j > i {
+		i = j
+	}
+	for ; i < len(c.keys); i++ {
+		k := c.keys[i]
+		if !strings.HasPrefix(k, opts.Prefix) {
+			break
+		}
+		if len(page.Documents) == limit {
+			page.Next = page.Documents[limit-1].Key
+			break
+		}
+		page.Documents = append(page.Documents, c.docs[k].export(coll, k))
+	}
+	return page, nil
+}

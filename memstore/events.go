@@ -1,0 +1,472 @@
+package memstore
+
+import (
+	"context"
+	"maps"
+	"slices"
+
+	"github.com/eventspec/eventspec/es"
+	"github.com/eventspec/eventspec/store"
+)
+
+// eventLog is a tx seen as a store.EventLog.
+type eventLog tx
+
+// idemEntry is the append an idempotency key made.
+type idemEntry struct {
+	fingerprint string
+	result      es.AppendResult // owned: never handed out without cloning
+}
+
+func cloneResult(r es.AppendResult) es.AppendResult {
+	r.EventIDs = slices.Clone(r.EventIDs)
+	r.Positions = slices.Clone(r.Positions)
+	return r
+}
+
+// Append writes req's events atomically. The checks run in this order, and
+// the first that fails decides the outcome, writing nothing: validation
+// (es.AppendRequest.Validate), the idempotency key (an earlier append with
+// the same key and fingerprint is returned with Duplicate set, even if the
+// stream has moved on since; another fingerprint is IDEMPOTENCY_CONFLICT
+// and audited), the expected version (CONCURRENCY_CONFLICT), then the DCB
+// condition (APPEND_CONDITION_FAILED). All events of one append share one
+// RecordedAt.
+func (l *eventLog) Append(ctx context.Context, req es.AppendRequest) (es.AppendResult, error) {
+	t := (*tx)(l)
+	if err := req.Validate(); err != nil {
+		return es.AppendResult{}, err
+	}
+	var fp string
+	if req.Idempotency != nil {
+		fp = req.Idempotency.Fingerprint
+		if fp == "" {
+			var err error
+			if fp, err = es.Fingerprint(req); err != nil {
+				return es.AppendResult{}, err
+			}
+		}
+	}
+	if err := t.beginWrite(ctx, "append"); err != nil {
+		return es.AppendResult{}, err
+	}
+	s := t.s
+	defer s.mu.Unlock()
+	st := &s.st
+
+	if req.Idempotency != nil {
+		key := req.Idempotency.Key
+		if prev, ok := st.idem[key]; ok {
+			if prev.fingerprint == fp {
+				res := cloneResult(prev.result)
+				res.Duplicate = true
+				return res, nil
+			}
+			st.audits[key] = append(st.audits[key], store.IdempotencyAudit{
+				ID:                  s.ids.NewID(),
+				Key:                 key,
+				Stream:              req.Stream,
+				ExistingFingerprint: prev.fingerprint,
+				IncomingFingerprint: fp,
+				At:                  t.now(),
+			})
+			return es.AppendResult{}, &es.IdempotencyConflictError{Key: key, ExistingFingerprint: prev.fingerprint, IncomingFingerprint: fp}
+		}
+	}
+
+	var sp *postings
+	var cur es.Version
+	if req.Stream != "" {
+		sp = st.streams[req.Stream]
+		if sp != nil {
+			cur = es.Version(len(sp.pos))
+		}
+	}
+	if !req.Expected.Allows(cur) {
+		return es.AppendResult{}, &es.ConcurrencyError{Stream: req.Stream, Expected: req.Expected, Actual: cur}
+	}
+	if req.Condition != nil && st.conflicts(*req.Condition) {
+		return es.AppendResult{}, &es.ConditionFailedError{Condition: *req.Condition}
+	}
+
+	// Every check passed: write.
+	if req.Stream != "" && sp == nil {
+		sp = &postings{}
+		st.streams[req.Stream] = sp
+	}
+	n := len(req.Events)
+	res := es.AppendResult{
+		Stream:    req.Stream,
+		EventIDs:  make([]string, n),
+		Positions: make([]es.Position, n),
+	}
+	now := t.now()
+	dataN, tagN := 0, 0
+	for i := range req.Events {
+		dataN += len(req.Events[i].Data)
+		tagN += len(req.Events[i].Tags)
+	}
+	data := make([]byte, dataN)
+	var tags []es.Tag
+	if tagN > 0 {
+		tags = make([]es.Tag, tagN)
+	}
+	st.log = slices.Grow(st.log, n)
+	for i := range req.Events {
+		ev := es.WithDefaults(req.Events[i], s.ids)
+		d := copy(data, ev.Data)
+		ev.Data, data = data[:d:d], data[d:]
+		if len(ev.Tags) > 0 {
+			k := copy(tags, ev.Tags)
+			ev.Tags, tags = tags[:k:k], tags[k:]
+		} else {
+			ev.Tags = nil
+		}
+		if ev.Metadata.Extra != nil {
+			ev.Metadata.Extra = maps.Clone(ev.Metadata.Extra)
+		}
+		pos := es.Position(len(st.log) + 1)
+		rec := es.Recorded{Event: ev, Position: pos, RecordedAt: now}
+		if sp != nil {
+			sp.pos = append(sp.pos, pos)
+			rec.StreamID = req.Stream
+			rec.StreamVersion = es.Version(len(sp.pos))
+		}
+		st.log = append(st.log, rec)
+		index(st.byType, ev.Type, pos)
+		for _, tg := range ev.Tags {
+			index(st.byTag, tg, pos)
+		}
+		res.EventIDs[i] = ev.Metadata.EventID
+		res.Positions[i] = pos
+	}
+	if sp != nil {
+		res.Version = es.Version(len(sp.pos))
+	}
+	if req.Idempotency != nil {
+		st.idem[req.Idempotency.Key] = idemEntry{fingerprint: fp, result: cloneResult(res)}
+		t.idemKeys = append(t.idemKeys, req.Idempotency.Key)
+	}
+	t.wrote = true
+	return res, nil
+}
+
+func index[K comparable](m map[K]*postings, k K, pos es.Position) {
+	p := m[k]
+	if p == nil {
+		p = &postings{}
+		m[k] = p
+	}
+	p.pos = append(p.pos, pos)
+}
+
+func unindex[K comparable](m map[K]*postings, k K) {
+	p := m[k]
+	p.pop()
+	if len(p.pos) == 0 {
+		delete(m, k)
+	}
+}
+
+// truncate removes the events after the first n from the log and from
+// every index. Events are removed newest first, so each one is the last
+// entry of each of its postings lists.
+func (st *state) truncate(n int) {
+	for i := len(st.log) - 1; i >= n; i-- {
+		r := &st.log[i]
+		if r.StreamID != "" {
+			unindex(st.streams, r.StreamID)
+		}
+		unindex(st.byType, r.Type)
+		for _, tg := range r.Tags {
+			unindex(st.byTag, tg)
+		}
+		*r = es.Recorded{}
+	}
+	st.log = st.log[:n]
+}
+
+func (st *state) head() es.Position { return es.Position(len(st.log)) }
+
+func (st *state) at(p es.Position) *es.Recorded { return &st.log[p-1] }
+
+// export copies n recorded events, the i-th being at(i), so callers never
+// share memory with the log: one allocation for the events, one for all
+// their data and one for all their tags.
+func export(n int, at func(i int) *es.Recorded) []es.Recorded {
+	if n == 0 {
+		return nil
+	}
+	dataN, tagN := 0, 0
+	for i := 0; i < n; i++ {
+		r := at(i)
+		dataN += len(r.Data)
+		tagN += len(r.Tags)
+	}
+	out := make([]es.Recorded, n)
+	data := make([]byte, dataN)
+	var tags []es.Tag
+	if tagN > 0 {
+		tags = make([]es.Tag, tagN)
+	}
+	for i := range out {
+		r := at(i)
+		o := &out[i]
+		*o = *r
+		d := copy(data, r.Data)
+		o.Data, data = data[:d:d], data[d:]
+		if len(r.Tags) > 0 {
+			k := copy(tags, r.Tags)
+			o.Tags, tags = tags[:k:k], tags[k:]
+		}
+		if r.Metadata.Extra != nil {
+			o.Metadata.Extra = maps.Clone(r.Metadata.Extra)
+		}
+	}
+	return out
+}
+
+// ReadStream reads one stream; see store.StreamRead. A missing stream reads
+// as empty (nil).
+func (l *eventLog) ReadStream(ctx context.Context, stream es.StreamID, opts store.StreamRead) ([]es.Recorded, error) {
+	t := (*tx)(l)
+	if err := es.ValidateStreamID(stream); err != nil {
+		return nil, err
+	}
+	if opts.From < 0 {
+		return nil, es.Errorf(es.CodeInvalidArgument, "stream read from version %d is negative", opts.From)
+	}
+	limit, err := es.ValidateLimit(opts.Limit, store.DefaultStreamLimit, store.MaxStreamLimit)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.begin(ctx); err != nil {
+		return nil, err
+	}
+	defer t.s.mu.Unlock()
+	st := &t.s.st
+	sp := st.streams[stream]
+	if sp == nil {
+		return nil, nil
+	}
+	var sel []es.Position // positions of the selected versions, ascending
+	cur := es.Version(len(sp.pos))
+	if !opts.Backwards {
+		if opts.From >= cur {
+			return nil, nil
+		}
+		sel = sp.pos[opts.From:]
+		if len(sel) > limit {
+			sel = sel[:limit]
+		}
+		return export(len(sel), func(i int) *es.Recorded { return st.at(sel[i]) }), nil
+	}
+	end := cur // versions < From, i.e. indexes < From-1+1
+	if opts.From > 0 && opts.From-1 < end {
+		end = opts.From - 1
+	}
+	start := max(end-es.Version(limit), 0)
+	sel = sp.pos[start:end]
+	last := len(sel) - 1
+	return export(len(sel), func(i int) *es.Recorded { return st.at(sel[last-i]) }), nil
+}
+
+// StreamVersion returns the stream's version (0 when missing).
+func (l *eventLog) StreamVersion(ctx context.Context, stream es.StreamID) (es.Version, error) {
+	t := (*tx)(l)
+	if err := es.ValidateStreamID(stream); err != nil {
+		return 0, err
+	}
+	if err := t.begin(ctx); err != nil {
+		return 0, err
+	}
+	defer t.s.mu.Unlock()
+	if sp := t.s.st.streams[stream]; sp != nil {
+		return es.Version(len(sp.pos)), nil
+	}
+	return 0, nil
+}
+
+// ReadAll reads the global log after opts.After. Head is the last position
+// (positions are gapless).
+func (l *eventLog) ReadAll(ctx context.Context, opts store.LogRead) (store.LogPage, error) {
+	t := (*tx)(l)
+	if opts.After < 0 {
+		return store.LogPage{}, es.Errorf(es.CodeInvalidArgument, "log read after position %d is negative", opts.After)
+	}
+	limit, err := es.ValidateLimit(opts.Limit, store.DefaultLogLimit, store.MaxLogLimit)
+	if err != nil {
+		return store.LogPage{}, err
+	}
+	if err := t.begin(ctx); err != nil {
+		return store.LogPage{}, err
+	}
+	defer t.s.mu.Unlock()
+	st := &t.s.st
+	head := st.head()
+	page := store.LogPage{Next: opts.After, Head: head}
+	if opts.After >= head {
+		return page, nil
+	}
+	lo := int(opts.After)
+	hi := min(lo+limit, len(st.log))
+	page.Events = export(hi-lo, func(i int) *es.Recorded { return &st.log[lo+i] })
+	page.Next = es.Position(hi)
+	page.HasMore = hi < len(st.log)
+	return page, nil
+}
+
+// ReadQuery reads the events matching q after opts.After, with the head of
+// the log from the same snapshot (units of work are serialised, so the
+// whole unit is one snapshot).
+func (l *eventLog) ReadQuery(ctx context.Context, q es.Query, opts store.QueryRead) (store.QueryResult, error) {
+	t := (*tx)(l)
+	if err := q.Validate(); err != nil {
+		return store.QueryResult{}, err
+	}
+	if opts.After < 0 {
+		return store.QueryResult{}, es.Errorf(es.CodeInvalidArgument, "query read after position %d is negative", opts.After)
+	}
+	if opts.Limit < 0 {
+		return store.QueryResult{}, es.Errorf(es.CodeInvalidArgument, "limit %d is negative", opts.Limit)
+	}
+	if err := t.begin(ctx); err != nil {
+		return store.QueryResult{}, err
+	}
+	defer t.s.mu.Unlock()
+	st := &t.s.st
+	res := store.QueryResult{Head: st.head(), Complete: true}
+
+	// cand lists candidate positions > After in ascending order; every
+	// matching event is among them.
+	var cand []es.Position
+	all := q.IsAll()
+	n := 0
+	if all {
+		n = max(int(res.Head-opts.After), 0)
+	} else {
+		cand = st.candidates(q, opts.After)
+		n = len(cand)
+	}
+	posAt := func(i int) es.Position {
+		if opts.Backwards {
+			i = n - 1 - i
+		}
+		if all {
+			return opts.After + 1 + es.Position(i)
+		}
+		return cand[i]
+	}
+	var hits []es.Position
+	for i := 0; i < n; i++ {
+		p := posAt(i)
+		if !all && !q.Matches(st.at(p).Event) {
+			continue
+		}
+		if opts.Limit > 0 && len(hits) == opts.Limit {
+			res.Complete = false
+			break
+		}
+		hits = append(hits, p)
+	}
+	res.Events = export(len(hits), func(i int) *es.Recorded { return st.at(hits[i]) })
+	return res, nil
+}
+
+// candidates returns, in ascending order and without duplicates, positions
+// greater than after that include every event matching q (which is not
+// All). The result may alias an index: do not modify it.
+func (st *state) candidates(q es.Query, after es.Position) []es.Position {
+	lists := st.candidateLists(q, after, nil)
+	switch len(lists) {
+	case 0:
+		return nil
+	case 1:
+		return lists[0]
+	}
+	total := 0
+	for _, l := range lists {
+		total += len(l)
+	}
+	merged := make([]es.Position, 0, total)
+	for _, l := range lists {
+		merged = append(merged, l...)
+	}
+	slices.Sort(merged)
+	return slices.Compact(merged)
+}
+
+// candidateLists appends to dst, per query item, the ascending positions
+// after `after` that may match the item: for an item with tags, the
+// postings of its rarest tag (none when a tag was never used); for a
+// type-only item, the postings of each of its types.
+func (st *state) candidateLists(q es.Query, after es.Position, dst [][]es.Position) [][]es.Position {
+	for _, it := range q.QueryItems() {
+		if len(it.Tags) > 0 {
+			var best *postings
+			for _, tg := range it.Tags {
+				p := st.byTag[tg]
+				if p == nil {
+					best = nil
+					break
+				}
+				if best == nil || len(p.pos) < len(best.pos) {
+					best = p
+				}
+			}
+			if best != nil {
+				if l := best.after(after); len(l) > 0 {
+					dst = append(dst, l)
+				}
+			}
+			continue
+		}
+		for _, typ := range it.Types {
+			if p := st.byType[typ]; p != nil {
+				if l := p.after(after); len(l) > 0 {
+					dst = append(dst, l)
+				}
+			}
+		}
+	}
+	return dst
+}
+
+// conflicts reports whether a stored event violates c, deciding each
+// candidate with the reference es.AppendCondition.ConflictsWith.
+func (st *state) conflicts(c es.AppendCondition) bool {
+	var after es.Position
+	if c.After != nil {
+		after = *c.After
+	}
+	if c.FailIfEventsMatch.IsAll() {
+		for p := after + 1; p <= st.head(); p++ {
+			if c.ConflictsWith(st.at(p).Event, p) {
+				return true
+			}
+		}
+		return false
+	}
+	var buf [4][]es.Position
+	for _, l := range st.candidateLists(c.FailIfEventsMatch, after, buf[:0]) {
+		for _, p := range l {
+			if c.ConflictsWith(st.at(p).Event, p) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// IdempotencyAudits lists the rejected reuses of key, oldest first.
+func (l *eventLog) IdempotencyAudits(ctx context.Context, key string) ([]store.IdempotencyAudit, error) {
+	t := (*tx)(l)
+	if err := es.ValidateName(es.CodeInvalidArgument, "idempotency key", key); err != nil {
+		return nil, err
+	}
+	if err := t.begin(ctx); err != nil {
+		return nil, err
+	}
+	defer t.s.mu.Unlock()
+	return slices.Clone(t.s.st.audits[key]), nil
+}
