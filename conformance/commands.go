@@ -1,0 +1,379 @@
+package conformance
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/eventspec/eventspec/es"
+	"github.com/eventspec/eventspec/platform/command"
+	"github.com/eventspec/eventspec/platform/commandbus"
+	"github.com/eventspec/eventspec/store"
+)
+
+// Group "commands": the command log (spec §6) and command dispatch through
+// the engine, on the adapter under test.
+func init() {
+	register(
+		Case{Group: "commands", Name: "record-new-then-duplicate", Run: cmdRecordThenDuplicate},
+		Case{Group: "commands", Name: "record-rejects-bad-input", Run: cmdRecordBadInput},
+		Case{Group: "commands", Name: "complete-first-writer-wins", Run: cmdCompleteFirstWriterWins},
+		Case{Group: "commands", Name: "concurrent-record-one-new", Run: cmdConcurrentRecord},
+		Case{Group: "commands", Name: "by-correlation-paging", Run: cmdByCorrelation},
+		Case{Group: "commands", Name: "cleanup-never-deletes-pending", Run: cmdCleanup},
+		Case{Group: "commands", Name: "event-correlations", Run: cmdEventCorrelations},
+		Case{Group: "commands", Name: "record-rolls-back-with-unit-of-work", Run: cmdRecordRollsBack},
+	)
+}
+
+func cmdReq(id, corr string) commandbus.RecordRequest {
+	return commandbus.RecordRequest{CommandID: id, CommandType: "CreateOrder", TargetContext: "orders",
+		Payload: json.RawMessage(`{"orderId":"` + id + `"}`), CorrelationID: corr, UserID: "u1"}
+}
+
+// cmdMust returns a checker that fails the case when err is set, naming
+// what was being done, and otherwise returns v.
+func cmdMust[V any](v V, err error) func(t T2, what string) V {
+	return func(t T2, what string) V {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("%s: unexpected error: %v", what, err)
+		}
+		return v
+	}
+}
+
+// T2 is the subset of T the command cases' helpers need.
+type T2 interface {
+	Helper()
+	Fatalf(format string, args ...any)
+}
+
+func cmdRecordThenDuplicate(t T, s store.Store, env Env) {
+	ctx := t.Context()
+	bus := commandbus.New(s, env.Clock)
+	start := env.Clock.Now()
+	r := cmdMust(bus.Record(ctx, cmdReq("c1", "corr-1")))(t, "first Record")
+	if !r.New {
+		t.Fatalf("first Record: New = false, want true (result %+v)", r)
+	}
+	got := cmdMust(bus.Get(ctx, "c1"))(t, "Get")
+	if got == nil {
+		t.Fatalf("Get after Record: nil, want the pending command")
+	}
+	wantCursor := fmt.Sprintf("%016d:c1", start.UnixMilli())
+	if got.Status != command.StatusPending || got.CommandType != "CreateOrder" || got.TargetContext != "orders" ||
+		got.Metadata.CorrelationID != "corr-1" || got.Metadata.UserID != "u1" || !got.Metadata.Timestamp.Equal(start) ||
+		got.TTL != commandbus.DefaultTTL || !got.ExpiresAt.Equal(start.Add(7*24*time.Hour)) ||
+		got.CorrelationCursor != wantCursor || string(got.Payload) != `{"orderId":"c1"}` || !got.ExecutedAt.IsZero() {
+		t.Fatalf("stored command = %+v\nwant pending, ttl 7d, expiresAt %s, cursor %s", got, start.Add(7*24*time.Hour), wantCursor)
+	}
+	dup := cmdMust(bus.Record(ctx, cmdReq("c1", "corr-other")))(t, "second Record")
+	if dup.New || dup.ExistingStatus != command.StatusPending || dup.ExistingResult != nil {
+		t.Fatalf("second Record = %+v, want duplicate with status pending and no result", dup)
+	}
+	env.Clock.Advance(time.Second)
+	ok := cmdMust(bus.Complete(ctx, "c1", command.StatusExecuted, json.RawMessage(`{"status":"executed"}`)))(t, "Complete")
+	if !ok {
+		t.Fatalf("Complete of a pending command = false, want true")
+	}
+	dup = cmdMust(bus.Record(ctx, cmdReq("c1", "corr-1")))(t, "Record after Complete")
+	if dup.New || dup.ExistingStatus != command.StatusExecuted || string(dup.ExistingResult) != `{"status":"executed"}` {
+		t.Fatalf("Record after Complete = %+v (result %s), want duplicate executed with the stored result", dup, dup.ExistingResult)
+	}
+	got = cmdMust(bus.Get(ctx, "c1"))(t, "Get")
+	if got.Metadata.CorrelationID != "corr-1" || !got.ExecutedAt.Equal(start.Add(time.Second)) {
+		t.Fatalf("duplicate Record changed the stored command, or executedAt wrong: %+v", got)
+	}
+	if c := cmdMust(bus.Get(ctx, "nope"))(t, "Get unknown"); c != nil {
+		t.Fatalf("Get of an unknown command = %+v, want nil", c)
+	}
+}
+
+func cmdRecordBadInput(t T, s store.Store, env Env) {
+	ctx := t.Context()
+	bus := commandbus.New(s, env.Clock)
+	big := cmdReq("big", "corr")
+	big.Payload = json.RawMessage(`"` + strings.Repeat("x", es.MaxPayloadBytes) + `"`)
+	cases := []struct {
+		name string
+		req  commandbus.RecordRequest
+		code es.Code
+	}{
+		{"payload over 64 KiB", big, es.CodePayloadTooLarge},
+		{"empty command id", cmdReq("", "corr"), es.CodeInvalidArgument},
+		{"empty correlation id", cmdReq("c2", ""), es.CodeInvalidArgument},
+		{"invalid JSON payload", commandbus.RecordRequest{CommandID: "c3", CommandType: "X", CorrelationID: "corr", Payload: json.RawMessage(`{`)}, es.CodeInvalidArgument},
+		{"negative ttl", commandbus.RecordRequest{CommandID: "c4", CommandType: "X", CorrelationID: "corr", TTL: -time.Second}, es.CodeInvalidArgument},
+	}
+	for _, c := range cases {
+		_, err := bus.Record(ctx, c.req)
+		if es.CodeOf(err) != c.code {
+			t.Fatalf("Record with %s: error %v, want code %s", c.name, err, c.code)
+		}
+		if c.req.CommandID != "" {
+			if got := cmdMust(bus.Get(ctx, c.req.CommandID))(t, "Get"); got != nil {
+				t.Fatalf("Record with %s wrote a command: %+v", c.name, got)
+			}
+		}
+	}
+	if _, err := bus.Complete(ctx, "x", command.StatusPending, nil); es.CodeOf(err) != es.CodeInvalidArgument {
+		t.Fatalf("Complete with status pending: %v, want INVALID_ARGUMENT", err)
+	}
+	if _, err := bus.Complete(ctx, "x", command.StatusExecuted, json.RawMessage(`"`+strings.Repeat("y", es.MaxPayloadBytes)+`"`)); es.CodeOf(err) != es.CodePayloadTooLarge {
+		t.Fatalf("Complete with a 64 KiB+ result: %v, want PAYLOAD_TOO_LARGE", err)
+	}
+}
+
+func cmdCompleteFirstWriterWins(t T, s store.Store, env Env) {
+	ctx := t.Context()
+	bus := commandbus.New(s, env.Clock)
+	if ok := cmdMust(bus.Complete(ctx, "nope", command.StatusExecuted, nil))(t, "Complete unknown"); ok {
+		t.Fatalf("Complete of an unknown command = true, want false")
+	}
+	cmdMust(bus.Record(ctx, cmdReq("c1", "corr")))(t, "Record")
+	if ok := cmdMust(bus.Complete(ctx, "c1", command.StatusRejected, json.RawMessage(`{"code":"NOPE"}`)))(t, "first Complete"); !ok {
+		t.Fatalf("first Complete = false, want true")
+	}
+	env.Clock.Advance(time.Minute)
+	if ok := cmdMust(bus.Complete(ctx, "c1", command.StatusExecuted, json.RawMessage(`{"x":1}`)))(t, "second Complete"); ok {
+		t.Fatalf("second Complete = true, want false (first writer wins)")
+	}
+	got := cmdMust(bus.Get(ctx, "c1"))(t, "Get")
+	if got.Status != command.StatusRejected || string(got.Result) != `{"code":"NOPE"}` || !got.ExecutedAt.Equal(env.Clock.Now().Add(-time.Minute)) {
+		t.Fatalf("after two completions: %+v (result %s), want the first: rejected {\"code\":\"NOPE\"}", got, got.Result)
+	}
+}
+
+func cmdConcurrentRecord(t T, s store.Store, env Env) {
+	ctx := t.Context()
+	bus := commandbus.New(s, env.Clock)
+	const n = 16
+	results := make([]commandbus.RecordResult, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	startGate := make(chan struct{})
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-startGate
+			results[i], errs[i] = bus.Record(ctx, cmdReq("race", "corr"))
+		}()
+	}
+	close(startGate)
+	wg.Wait()
+	news := 0
+	for i := range n {
+		if errs[i] != nil {
+			t.Fatalf("racer %d: unexpected error %v", i, errs[i])
+		}
+		if results[i].New {
+			news++
+		} else if results[i].ExistingStatus != command.StatusPending {
+			t.Fatalf("racer %d: duplicate with status %q, want pending", i, results[i].ExistingStatus)
+		}
+	}
+	if news != 1 {
+		t.Fatalf("%d of %d racers saw New, want exactly 1", news, n)
+	}
+	page := cmdMust(bus.ByCorrelation(ctx, "corr", 0, ""))(t, "ByCorrelation")
+	if len(page.Commands) != 1 || page.Commands[0].CommandID != "race" {
+		t.Fatalf("records after the race: %+v, want exactly one", page.Commands)
+	}
+}
+
+func cmdByCorrelation(t T, s store.Store, env Env) {
+	ctx := t.Context()
+	bus := commandbus.New(s, env.Clock)
+	// Five commands of corr-a, one per millisecond, recorded out of id order;
+	// two of corr-b and one of corr-a/x (a correlation id that extends corr-a).
+	for _, id := range []string{"a3", "a1", "a5", "a2", "a4"} {
+		cmdMust(bus.Record(ctx, cmdReq(id, "corr-a")))(t, "Record")
+		env.Clock.Advance(time.Millisecond)
+	}
+	cmdMust(bus.Record(ctx, cmdReq("b1", "corr-b")))(t, "Record")
+	cmdMust(bus.Record(ctx, cmdReq("x1", "corr-a/x")))(t, "Record")
+	// Two commands in the same millisecond order by command id.
+	cmdMust(bus.Record(ctx, cmdReq("a7", "corr-a")))(t, "Record")
+	cmdMust(bus.Record(ctx, cmdReq("a6", "corr-a")))(t, "Record")
+	cmdMust(bus.Complete(ctx, "a1", command.StatusExecuted, nil))(t, "Complete")
+
+	var all []string
+	cursor := ""
+	pages := 0
+	for {
+		p := cmdMust(bus.ByCorrelation(ctx, "corr-a", 3, cursor))(t, "ByCorrelation")
+		pages++
+		for _, c := range p.Commands {
+			all = append(all, c.CommandID)
+		}
+		if !p.HasMore {
+			if p.NextCursor != "" {
+				t.Fatalf("last page: nextCursor %q, want empty", p.NextCursor)
+			}
+			break
+		}
+		if p.NextCursor == "" || len(p.Commands) != 3 {
+			t.Fatalf("page %d: %d commands, nextCursor %q; want 3 and a cursor", pages, len(p.Commands), p.NextCursor)
+		}
+		cursor = p.NextCursor
+		if pages > 10 {
+			t.Fatalf("paging does not end")
+		}
+	}
+	want := []string{"a3", "a1", "a5", "a2", "a4", "a6", "a7"}
+	if !slices.Equal(all, want) || pages != 3 {
+		t.Fatalf("commands of corr-a over %d pages: %v, want %v over 3 pages", pages, all, want)
+	}
+	p := cmdMust(bus.ByCorrelation(ctx, "corr-a", 0, ""))(t, "ByCorrelation")
+	if len(p.Commands) != 7 || p.Commands[1].Status != command.StatusExecuted || p.Commands[1].ExecutedAt.IsZero() ||
+		!p.Commands[0].Timestamp.Equal(es.DefaultVirtualStart) || p.Commands[0].CommandType != "CreateOrder" || p.Commands[0].TargetContext != "orders" {
+		t.Fatalf("summaries: %+v", p.Commands)
+	}
+	if p := cmdMust(bus.ByCorrelation(ctx, "corr-none", 0, ""))(t, "ByCorrelation none"); len(p.Commands) != 0 || p.Commands == nil || p.HasMore {
+		t.Fatalf("unknown correlation: %+v, want an empty page", p)
+	}
+	if _, err := bus.ByCorrelation(ctx, "corr-a", -1, ""); es.CodeOf(err) != es.CodeInvalidArgument {
+		t.Fatalf("negative limit: %v, want INVALID_ARGUMENT", err)
+	}
+}
+
+func cmdCleanup(t T, s store.Store, env Env) {
+	ctx := t.Context()
+	bus := commandbus.New(s, env.Clock)
+	for _, id := range []string{"done1", "pending", "done2", "done3"} {
+		r := cmdReq(id, "corr")
+		r.TTL = time.Hour
+		cmdMust(bus.Record(ctx, r))(t, "Record")
+	}
+	long := cmdReq("long", "corr") // default TTL: 7 days
+	cmdMust(bus.Record(ctx, long))(t, "Record")
+	for _, id := range []string{"done1", "done2", "done3", "long"} {
+		cmdMust(bus.Complete(ctx, id, command.StatusExecuted, nil))(t, "Complete")
+	}
+	if r := cmdMust(bus.CleanupExpired(ctx, 0))(t, "early cleanup"); r != (commandbus.CleanupResult{}) {
+		t.Fatalf("cleanup before expiry deleted %+v", r)
+	}
+	env.Clock.Advance(2 * time.Hour)
+	r := cmdMust(bus.CleanupExpired(ctx, 2))(t, "cleanup batch 2")
+	if r.Commands != 2 || !r.HasMore {
+		t.Fatalf("cleanup with batch 2: %+v, want 2 commands and hasMore", r)
+	}
+	r = cmdMust(bus.CleanupExpired(ctx, 2))(t, "cleanup batch 2 again")
+	if r.Commands != 1 || r.HasMore {
+		t.Fatalf("second cleanup: %+v, want 1 command and no more", r)
+	}
+	for id, want := range map[string]bool{"done1": false, "done2": false, "done3": false, "pending": true, "long": true} {
+		got := cmdMust(bus.Get(ctx, id))(t, "Get")
+		if (got != nil) != want {
+			t.Fatalf("after cleanup, command %s present = %v, want %v", id, got != nil, want)
+		}
+	}
+	page := cmdMust(bus.ByCorrelation(ctx, "corr", 0, ""))(t, "ByCorrelation")
+	var ids []string
+	for _, c := range page.Commands {
+		ids = append(ids, c.CommandID)
+	}
+	if !slices.Equal(ids, []string{"long", "pending"}) { // same millisecond: command id order
+		t.Fatalf("correlation index after cleanup: %v, want [long pending]", ids)
+	}
+	if r := cmdMust(bus.CleanupExpired(ctx, 0))(t, "cleanup of pending only"); r != (commandbus.CleanupResult{}) {
+		t.Fatalf("cleanup with only a pending expired command: %+v, want nothing deleted", r)
+	}
+	if _, err := bus.CleanupExpired(ctx, -1); es.CodeOf(err) != es.CodeInvalidArgument {
+		t.Fatalf("negative batch: %v", err)
+	}
+}
+
+func cmdEventCorrelations(t T, s store.Store, env Env) {
+	ctx := t.Context()
+	bus := commandbus.New(s, env.Clock)
+	t0 := env.Clock.Now()
+	req := commandbus.CorrelationRequest{CommandID: "c1", EventIDs: []string{"e1", "e2"}, CommandType: "CreateOrder", BoundedContext: "orders", TTL: time.Hour}
+	if err := bus.RecordEventCorrelation(ctx, req); err != nil {
+		t.Fatalf("RecordEventCorrelation: %v", err)
+	}
+	env.Clock.Advance(time.Millisecond)
+	req.EventIDs = []string{"e2", "e3", "e3"}
+	if err := bus.RecordEventCorrelation(ctx, req); err != nil {
+		t.Fatalf("RecordEventCorrelation merge: %v", err)
+	}
+	c := cmdMust(bus.EventsByCommand(ctx, "c1"))(t, "EventsByCommand")
+	if c == nil || !slices.Equal(c.EventIDs, []string{"e1", "e2", "e3"}) || !c.CreatedAt.Equal(t0) || !c.ExpiresAt.Equal(t0.Add(time.Hour)) || c.BoundedContext != "orders" {
+		t.Fatalf("correlation after merge: %+v, want events [e1 e2 e3] created at %s", c, t0)
+	}
+	for i, id := range []string{"c2", "c3"} {
+		env.Clock.Advance(time.Millisecond)
+		if err := bus.RecordEventCorrelation(ctx, commandbus.CorrelationRequest{CommandID: id, EventIDs: []string{fmt.Sprint("f", i)}, CommandType: "X", BoundedContext: "orders"}); err != nil {
+			t.Fatalf("RecordEventCorrelation: %v", err)
+		}
+	}
+	if err := bus.RecordEventCorrelation(ctx, commandbus.CorrelationRequest{CommandID: "d1", EventIDs: []string{"g"}, CommandType: "X", BoundedContext: "billing"}); err != nil {
+		t.Fatalf("RecordEventCorrelation: %v", err)
+	}
+	ids := func(cs []commandbus.Correlation) []string {
+		var out []string
+		for _, c := range cs {
+			out = append(out, c.CommandID)
+		}
+		return out
+	}
+	all := cmdMust(bus.CorrelationsByContext(ctx, "orders", 0, nil))(t, "CorrelationsByContext")
+	if !slices.Equal(ids(all), []string{"c1", "c2", "c3"}) {
+		t.Fatalf("orders correlations: %v, want [c1 c2 c3]", ids(all))
+	}
+	after := t0
+	if got := ids(cmdMust(bus.CorrelationsByContext(ctx, "orders", 0, &after))(t, "after")); !slices.Equal(got, []string{"c2", "c3"}) {
+		t.Fatalf("orders correlations after t0: %v, want [c2 c3]", got)
+	}
+	if got := ids(cmdMust(bus.CorrelationsByContext(ctx, "orders", 1, nil))(t, "limit")); !slices.Equal(got, []string{"c1"}) {
+		t.Fatalf("limit 1: %v", got)
+	}
+	if c := cmdMust(bus.EventsByCommand(ctx, "nope"))(t, "unknown"); c != nil {
+		t.Fatalf("EventsByCommand(unknown) = %+v, want nil", c)
+	}
+	env.Clock.Advance(2 * time.Hour)
+	r := cmdMust(bus.CleanupExpired(ctx, 0))(t, "cleanup")
+	if r.Correlations != 1 || r.Commands != 0 {
+		t.Fatalf("cleanup: %+v, want exactly the 1-hour correlation deleted", r)
+	}
+	if got := ids(cmdMust(bus.CorrelationsByContext(ctx, "orders", 0, nil))(t, "after cleanup")); !slices.Equal(got, []string{"c2", "c3"}) {
+		t.Fatalf("after cleanup: %v", got)
+	}
+}
+
+func cmdRecordRollsBack(t T, s store.Store, env Env) {
+	ctx := t.Context()
+	log := commandbus.NewLog(env.Clock)
+	boom := es.Errorf(es.CodeInjectedFault, "roll back")
+	err := s.Atomic(ctx, func(tx store.Tx) error {
+		if _, err := log.Record(ctx, tx, cmdReq("c1", "corr")); err != nil {
+			return err
+		}
+		if err := log.RecordEventCorrelation(ctx, tx, commandbus.CorrelationRequest{CommandID: "c1", EventIDs: []string{"e"}, BoundedContext: "orders"}); err != nil {
+			return err
+		}
+		return boom
+	})
+	if err != boom {
+		t.Fatalf("Atomic = %v, want the function's error", err)
+	}
+	bus := commandbus.New(s, env.Clock)
+	if c := cmdMust(bus.Get(ctx, "c1"))(t, "Get"); c != nil {
+		t.Fatalf("rolled-back Record left %+v", c)
+	}
+	if c := cmdMust(bus.EventsByCommand(ctx, "c1"))(t, "EventsByCommand"); c != nil {
+		t.Fatalf("rolled-back correlation left %+v", c)
+	}
+	if p := cmdMust(bus.ByCorrelation(ctx, "corr", 0, ""))(t, "ByCorrelation"); len(p.Commands) != 0 {
+		t.Fatalf("rolled-back Record left index rows: %+v", p)
+	}
+	r := cmdMust(bus.Record(ctx, cmdReq("c1", "corr")))(t, "Record again")
+	if !r.New {
+		t.Fatalf("Record after a rolled-back Record: %+v, want New", r)
+	}
+}
