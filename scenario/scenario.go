@@ -148,7 +148,7 @@ func (s *DeciderScenario[S, C, E]) base() (st S, err error) {
 	if s.d.Initial == nil {
 		return st, errors.New("the decider has no Initial function")
 	}
-	err = guard("Initial", func() { st = s.d.Initial() })
+	err = report.Guard("Initial", func() { st = s.d.Initial() })
 	return st, err
 }
 
@@ -158,7 +158,7 @@ func (s *DeciderScenario[S, C, E]) evolve(st S, events []E) (S, error) {
 		return st, errors.New("the decider has no Evolve function")
 	}
 	for i, e := range events {
-		if err := guard(fmt.Sprintf("Evolve (event #%d %s)", i+1, report.Value(e)), func() { st = s.d.Evolve(st, e) }); err != nil {
+		if err := report.Guard(fmt.Sprintf("Evolve (event #%d %s)", i+1, report.Value(e)), func() { st = s.d.Evolve(st, e) }); err != nil {
 			return st, err
 		}
 	}
@@ -211,7 +211,7 @@ func (dc *Decision[S, C, E]) run() {
 		return
 	}
 	cmd := clone.Of(dc.cmd)
-	if err := guard("Decide", func() { dc.out = s.d.Decide(seen, cmd, s.ctx) }); err != nil {
+	if err := report.Guard("Decide", func() { dc.out = s.d.Decide(seen, cmd, s.ctx) }); err != nil {
 		dc.fail("%v", err)
 		dc.after = dc.before
 		return
@@ -228,7 +228,7 @@ func (dc *Decision[S, C, E]) run() {
 	// Determinism: decide again on a freshly folded state.
 	if again, err := s.fold(nil); err == nil {
 		var out2 decider.Outcome[E]
-		if err := guard("Decide (second run)", func() { out2 = s.d.Decide(again, clone.Of(dc.cmd), s.ctx) }); err != nil {
+		if err := report.Guard("Decide (second run)", func() { out2 = s.d.Decide(again, clone.Of(dc.cmd), s.ctx) }); err != nil {
 			dc.fail("%v", err)
 		} else if eq, _ := report.Equal(dc.out, out2, s.opts); !eq {
 			dc.fail("Decide is not deterministic: deciding again on the same history gave a different outcome:\n%s",
@@ -243,7 +243,7 @@ func (dc *Decision[S, C, E]) run() {
 	for i, e := range emitted {
 		in := clone.Of(evolved)
 		var next S
-		if err := guard(fmt.Sprintf("Evolve (new event #%d %s)", i+1, report.Value(e)), func() { next = s.d.Evolve(evolved, e) }); err != nil {
+		if err := report.Guard(fmt.Sprintf("Evolve (new event #%d %s)", i+1, report.Value(e)), func() { next = s.d.Evolve(evolved, e) }); err != nil {
 			dc.fail("%v", err)
 			return
 		}
@@ -359,17 +359,6 @@ func (dc *Decision[S, C, E]) outcomeLine() string {
 		return fmt.Sprintf("success with %d event(s)", len(o.Events))
 	}
 	return fmt.Sprintf("unknown status %q", o.Status)
-}
-
-// guard runs fn and turns a panic into an error.
-func guard(what string, fn func()) (err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("%s panicked: %v", what, p)
-		}
-	}()
-	fn()
-	return nil
 }
 
 func indent(lines []string) string {

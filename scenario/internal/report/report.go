@@ -224,3 +224,14 @@ func Table(header []string, rows [][]string, mark []bool) string {
 	}
 	return b.String()
 }
+
+// Guard runs fn and turns a panic into an error naming what panicked.
+func Guard(what string, fn func()) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("%s panicked: %v", what, p)
+		}
+	}()
+	fn()
+	return nil
+}
