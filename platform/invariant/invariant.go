@@ -279,12 +279,17 @@ func (s Set[S]) ValidateAll(state S) SetResult {
 // Def2 declares an invariant over state S that also takes a parameter P
 // (for example a limit).
 type Def2[S, P any] struct {
-	Name    string
-	Code    string
-	Check   func(state S, param P) bool
+	// Name and Code are required, as in Def.
+	Name string
+	Code string
+	// Check reports whether the invariant holds for state and param.
+	// Required.
+	Check func(state S, param P) bool
+	// Message and Context are optional, as in Def; they get the same param.
 	Message func(state S, param P) string
 	Context func(state S, param P) map[string]any
-	Class   Class
+	// Class makes the error Assert returns; the zero value is Base.
+	Class Class
 }
 
 // Invariant2 is a parameterised invariant; Bind fixes its parameter.
@@ -326,4 +331,12 @@ func (i Invariant2[S, P]) Bind(param P) Invariant[S] {
 		d.Context = func(s S) map[string]any { return i.def.Context(s, param) }
 	}
 	return Invariant[S]{def: d}
+}
+
+// Must2 is Must for parameterised invariants.
+func Must2[S, P any](inv Invariant2[S, P], err error) Invariant2[S, P] {
+	if err != nil {
+		panic(err)
+	}
+	return inv
 }
