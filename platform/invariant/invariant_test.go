@@ -115,8 +115,8 @@ func TestDefaultMessageAndBaseClass(t *testing.T) {
 func TestNewRejectsIncompleteDefinitions(t *testing.T) {
 	check := func(int) bool { return true }
 	cases := map[string]invariant.Def[int]{
-		`invariant has no name`:                {Code: "C", Check: check},
-		`invariant "n" has no code`:            {Name: "n", Check: check},
+		`invariant has no name`:               {Code: "C", Check: check},
+		`invariant "n" has no code`:           {Name: "n", Check: check},
 		`invariant "n" has no check function`: {Name: "n", Code: "C"},
 	}
 	for msg, d := range cases {
