@@ -194,17 +194,19 @@ func TestContract(t *testing.T) {
 		mutate func(*cms.Contract)
 		want   string
 	}{
-		"name":         {func(c *cms.Contract) { c.Identity.Name = "" }, "identity name is empty"},
-		"version":      {func(c *cms.Contract) { c.Identity.Version = 0 }, "version 0 must be at least 1"},
-		"mode":         {func(c *cms.Contract) { c.ExecutionMode = "event-sourced" }, `execution mode "event-sourced" is not "dual-write"`},
-		"no commands":  {func(c *cms.Contract) { c.CommandTypes = nil }, "no command types declared"},
-		"no events":    {func(c *cms.Contract) { c.EventTypes = nil }, "no event types declared"},
-		"dup command":  {func(c *cms.Contract) { c.CommandTypes = []string{"A", "A"} }, `command type "A" is declared twice`},
-		"empty event":  {func(c *cms.Contract) { c.EventTypes = []string{""} }, "event type is empty"},
-		"dup code":     {func(c *cms.Contract) { c.ErrorCodes = []string{"X", "X"} }, `error code "X" is declared twice`},
-		"cms version":  {func(c *cms.Contract) { c.CMSTypes["order"] = cms.CMSType{TableName: "t", CurrentStateVersion: 0} }, "current state version 0 must be at least 1"},
-		"cms table":    {func(c *cms.Contract) { c.CMSTypes["order"] = cms.CMSType{CurrentStateVersion: 1} }, "table is empty"},
-		"shared table": {func(c *cms.Contract) { c.CMSTypes["invoice"] = cms.CMSType{TableName: "orderCMS", CurrentStateVersion: 1} }, "share table"},
+		"name":        {func(c *cms.Contract) { c.Identity.Name = "" }, "identity name is empty"},
+		"version":     {func(c *cms.Contract) { c.Identity.Version = 0 }, "version 0 must be at least 1"},
+		"mode":        {func(c *cms.Contract) { c.ExecutionMode = "event-sourced" }, `execution mode "event-sourced" is not "dual-write"`},
+		"no commands": {func(c *cms.Contract) { c.CommandTypes = nil }, "no command types declared"},
+		"no events":   {func(c *cms.Contract) { c.EventTypes = nil }, "no event types declared"},
+		"dup command": {func(c *cms.Contract) { c.CommandTypes = []string{"A", "A"} }, `command type "A" is declared twice`},
+		"empty event": {func(c *cms.Contract) { c.EventTypes = []string{""} }, "event type is empty"},
+		"dup code":    {func(c *cms.Contract) { c.ErrorCodes = []string{"X", "X"} }, `error code "X" is declared twice`},
+		"cms version": {func(c *cms.Contract) { c.CMSTypes["order"] = cms.CMSType{TableName: "t", CurrentStateVersion: 0} }, "current state version 0 must be at least 1"},
+		"cms table":   {func(c *cms.Contract) { c.CMSTypes["order"] = cms.CMSType{CurrentStateVersion: 1} }, "table is empty"},
+		"shared table": {func(c *cms.Contract) {
+			c.CMSTypes["invoice"] = cms.CMSType{TableName: "orderCMS", CurrentStateVersion: 1}
+		}, "share table"},
 	} {
 		c := validContract()
 		tc.mutate(&c)

@@ -87,9 +87,9 @@ func TestLoadTryLoadExists(t *testing.T) {
 			return err
 		}
 		want := cms.Loaded[order]{
-			ID:    "o1",
-			State: order{Timestamped: cms.Timestamped{Base: cms.Base{StateVersion: 2, Version: 3}}, OrderID: "o1", Status: "draft"},
-			Doc:   cms.Doc{"stateVersion": 2, "version": 3.0, "orderId": "o1", "status": "draft"},
+			ID:      "o1",
+			State:   order{Timestamped: cms.Timestamped{Base: cms.Base{StateVersion: 2, Version: 3}}, OrderID: "o1", Status: "draft"},
+			Doc:     cms.Doc{"stateVersion": 2, "version": 3.0, "orderId": "o1", "status": "draft"},
 			Version: 3, WasUpcasted: true, OriginalStateVersion: 1, StoreVersion: 1,
 		}
 		if diff := cmp.Diff(want, l); diff != "" {
