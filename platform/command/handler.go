@@ -47,6 +47,11 @@ type HandlerResult struct {
 	Reason string `json:"reason,omitempty"`
 	// Context carries details of a rejection or failure; nil when none.
 	Context map[string]any `json:"context,omitempty"`
+	// Appended, when set, reports that the handler appended Events itself
+	// (through HandlerContext.Tx, for example the decider handler factory):
+	// the orchestrator records where they landed but does not append them
+	// again, and writes no command-model state.
+	Appended *es.AppendResult `json:"-"`
 }
 
 // Success is a handler result that records events and returns data to the

@@ -1,0 +1,397 @@
+package orchestrator
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/eventspec/eventspec/es"
+	"github.com/eventspec/eventspec/platform/command"
+	"github.com/eventspec/eventspec/platform/command/registry"
+	"github.com/eventspec/eventspec/platform/commandbus"
+	"github.com/eventspec/eventspec/store"
+)
+
+// CMSCollectionPrefix prefixes the document collection holding an aggregate
+// type's command-model state: "cms.<AggregateType>", keyed by aggregate id.
+const CMSCollectionPrefix = "cms."
+
+// CMSDocument is the stored command-model state of one aggregate.
+type CMSDocument struct {
+	// StateVersion is the schema version of State (for upcasting).
+	StateVersion int `json:"stateVersion"`
+	// Version is the aggregate stream's version this state reflects.
+	Version int64 `json:"version"`
+	// State is the aggregate's state as JSON.
+	State json.RawMessage `json:"state"`
+}
+
+// StreamFor returns the event stream of aggregate id of type aggType:
+// "<aggType>-<id>".
+func StreamFor(aggType, id string) es.StreamID { return es.StreamID(aggType + "-" + id) }
+
+// aggregateID reads the aggregate id from the payload field.
+func aggregateID(cmd command.Command, field string) (string, error) {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(cmd.Payload, &fields); err != nil || fields == nil {
+		return "", fmt.Errorf("%s is required (the payload is not an object)", field)
+	}
+	raw, ok := fields[field]
+	if !ok {
+		return "", fmt.Errorf("%s is required", field)
+	}
+	var id string
+	if err := json.Unmarshal(raw, &id); err != nil || id == "" {
+		return "", fmt.Errorf("%s must be a non-empty string", field)
+	}
+	if err := es.ValidateName(es.CodeInvalidArgument, field, id); err != nil {
+		return "", fmt.Errorf("%s: %s", field, err.Error())
+	}
+	return id, nil
+}
+
+// loadAggregate reads the targeted aggregate's CMS (stage load-cms).
+func (o *Orchestrator) loadAggregate(ctx context.Context, tx store.Tx, cmd command.Command, reg registry.Registration) (*command.Aggregate, int64, error) {
+	t := reg.Meta.TargetAggregate
+	if t == nil {
+		return nil, 0, nil
+	}
+	id, err := aggregateID(cmd, t.IDField)
+	if err != nil {
+		return nil, 0, es.Errorf(es.CodeInvalidArgument, "command %s: %v", cmd.ID, err)
+	}
+	agg := &command.Aggregate{Type: t.Type, ID: id, Stream: StreamFor(t.Type, id)}
+	doc, err := tx.Documents().Get(ctx, CMSCollectionPrefix+t.Type, id)
+	if es.CodeOf(err) == es.CodeNotFound {
+		return agg, 0, nil
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	var d CMSDocument
+	if err := json.Unmarshal(doc.Data, &d); err != nil {
+		return nil, 0, es.Wrap(es.CodeInternal, err, "CMS %s/%s does not decode", t.Type, id)
+	}
+	if up := o.upcasters[t.Type]; up != nil {
+		st, v, err := up(d.State, d.StateVersion)
+		if err != nil {
+			return nil, 0, err
+		}
+		d.State, d.StateVersion = st, v
+	}
+	agg.Exists, agg.Version, agg.StateVersion, agg.State = true, d.Version, d.StateVersion, d.State
+	return agg, doc.Version, nil
+}
+
+// callHandler runs the handler, turning a panic into an error.
+func callHandler(ctx context.Context, h command.Handler, hc *command.HandlerContext) (res command.HandlerResult, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("handler panicked: %v", p)
+		}
+	}()
+	return h(ctx, hc)
+}
+
+// classify turns a handler error into an abort (returned as error) or an
+// outcome to record apart.
+func classify(ctx context.Context, err error) (command.Result, error) {
+	if command.IsAbort(err) {
+		return command.Result{}, err
+	}
+	if ctx.Err() != nil {
+		return command.Result{}, err
+	}
+	var ce *command.Error
+	if errors.As(err, &ce) && (ce.Category == command.ErrorDomain || ce.Category == command.ErrorValidation) {
+		return rejected(ce.ErrCode, ce.Message, ce.Context), nil
+	}
+	switch es.CodeOf(err) {
+	case es.CodeConcurrency, es.CodeVersionConflict:
+		return command.Result{}, &command.AbortError{ErrCode: command.CodeEventStoreConflict, Message: "the handler met a concurrent change", Cause: err}
+	case es.CodeIdempotencyConflict, es.CodeAppendCondition:
+		return command.Result{}, &command.AbortError{ErrCode: command.CodeAppendAbort, Message: "the handler's append was refused", Cause: err}
+	case es.CodeClosed:
+		return command.Result{}, err
+	}
+	return command.Result{Status: command.StatusFailed, Code: command.CodeHandlerError, Reason: err.Error()}, nil
+}
+
+var lowerAlnum = regexp.MustCompile(`^[a-z0-9]{1,64}$`)
+
+// stamp fills the metadata the orchestrator owns on each event.
+func (o *Orchestrator) stamp(cmd command.Command, reg registry.Registration, events []es.Event) []es.Event {
+	prefix := ""
+	if bc := strings.ToLower(reg.Meta.BoundedContext); lowerAlnum.MatchString(bc) {
+		prefix = bc + "_event_"
+	}
+	out := make([]es.Event, len(events))
+	for i, e := range events {
+		m := &e.Metadata
+		if m.EventID == "" && prefix != "" {
+			m.EventID = prefix + o.ids.NewID()
+		}
+		if m.CorrelationID == "" {
+			m.CorrelationID = cmd.Metadata.CorrelationID
+		}
+		if m.CausationID == "" {
+			m.CausationID = cmd.ID
+		}
+		if m.Category == "" {
+			m.Category = es.DefaultCategory
+		}
+		if m.SchemaVersion == 0 {
+			m.SchemaVersion = es.DefaultSchemaVersion
+		}
+		if u := cmd.Metadata.UserID; u != "" {
+			if _, ok := m.Extra["userId"]; !ok {
+				extra := make(map[string]string, len(m.Extra)+1)
+				for k, v := range m.Extra {
+					extra[k] = v
+				}
+				extra["userId"] = u
+				m.Extra = extra
+			}
+		}
+		out[i] = e
+	}
+	return out
+}
+
+func abortAppend(err error, stream es.StreamID) error {
+	ctx := map[string]any{"stream": string(stream)}
+	var ce *es.ConcurrencyError
+	if errors.As(err, &ce) {
+		ctx["expectedVersion"], ctx["currentVersion"] = ce.Expected.String(), int64(ce.Actual)
+	}
+	switch es.CodeOf(err) {
+	case es.CodeConcurrency, es.CodeVersionConflict:
+		return &command.AbortError{ErrCode: command.CodeEventStoreConflict, Message: "append to " + string(stream) + " conflicts with a concurrent change", Context: ctx, Cause: err}
+	case es.CodeClosed:
+		return err
+	}
+	return &command.AbortError{ErrCode: command.CodeAppendAbort, Message: "append to " + string(stream) + " was refused", Context: ctx, Cause: err}
+}
+
+func postAppend(err error, what string) error {
+	if err == nil || command.IsAbort(err) {
+		return err
+	}
+	return &command.AbortError{ErrCode: command.CodePostAppendAbort, Message: what + " failed after the append", Cause: err}
+}
+
+// run executes stages command-log … complete in one unit of work.
+func (o *Orchestrator) run(ctx context.Context, cmd command.Command, reg registry.Registration) (command.Result, error) {
+	var (
+		res    command.Result
+		apart  *command.Result
+		isDup  bool
+		events []es.Event
+		ar     es.AppendResult
+	)
+	err := o.s.Atomic(ctx, func(tx store.Tx) error {
+		o.stage(StageCommandLog, cmd)
+		if prev, found, err := o.storedIn(ctx, tx, cmd.ID); err != nil {
+			return err
+		} else if found {
+			res, isDup = prev, true
+			return errDuplicate
+		}
+
+		o.stage(StageLoadCMS, cmd)
+		agg, docVersion, err := o.loadAggregate(ctx, tx, cmd, reg)
+		if err != nil {
+			return err
+		}
+
+		o.stage(StageHandle, cmd)
+		now := o.clock.Now()
+		hres, herr := callHandler(ctx, reg.Handler, &command.HandlerContext{Tx: tx, Command: cmd,
+			Info: command.Info{Command: cmd, BoundedContext: reg.Meta.BoundedContext, Category: reg.Meta.Category, TargetAggregate: reg.Meta.TargetAggregate},
+			Now:  now, IDs: o.ids, Aggregate: agg})
+		if herr != nil {
+			r, err := classify(ctx, herr)
+			if err != nil {
+				return err
+			}
+			apart = &r
+			return errRecordApart
+		}
+		switch hres.Status {
+		case command.OutcomeRejected:
+			code := hres.Code
+			if code == "" {
+				code = "REJECTED"
+			}
+			r := rejected(code, hres.Reason, hres.Context)
+			apart = &r
+			return errRecordApart
+		case command.OutcomeSuccess:
+			res = command.Result{Status: command.StatusExecuted}
+			if hres.Data != nil {
+				data, err := json.Marshal(hres.Data)
+				if err != nil {
+					r := command.Result{Status: command.StatusFailed, Code: command.CodeHandlerError, Reason: "handler data does not encode: " + err.Error()}
+					apart = &r
+					return errRecordApart
+				}
+				res.Data = data
+			}
+		case command.OutcomeFailed:
+			if len(hres.Events) == 0 && hres.Appended == nil {
+				r := command.Result{Status: command.StatusFailed, Code: command.CodeHandlerError, Reason: "a business failure must record an event (reason: " + hres.Reason + ")"}
+				apart = &r
+				return errRecordApart
+			}
+			res = command.Result{Status: command.StatusFailed, Reason: hres.Reason, Context: hres.Context}
+		default:
+			r := command.Result{Status: command.StatusFailed, Code: command.CodeHandlerError, Reason: fmt.Sprintf("handler returned unknown outcome %q", hres.Status)}
+			apart = &r
+			return errRecordApart
+		}
+
+		o.stage(StageDualWrite, cmd)
+		if err := o.dualWrite(ctx, tx, cmd, reg, agg, docVersion, hres, &res, &events, &ar); err != nil {
+			return err
+		}
+
+		o.stage(StageFollowUp, cmd)
+		if len(res.EventIDs) > 0 {
+			if err := postAppend(o.followUps(ctx, tx, cmd, reg, res, events, ar.Positions), "enqueueing follow-up work"); err != nil {
+				return err
+			}
+		}
+
+		o.stage(StageComplete, cmd)
+		var raw json.RawMessage
+		res, raw, err = finish(cmd, res)
+		if err != nil {
+			return postAppend(err, "encoding the result")
+		}
+		rr, err := o.log.RecordCompleted(ctx, tx, recordRequest(cmd), res.Status, raw)
+		if err != nil {
+			return postAppend(err, "recording the command")
+		}
+		if !rr.New {
+			res, isDup, err = o.storedIn(ctx, tx, cmd.ID)
+			if err == nil {
+				err = errDuplicate
+			}
+			return err
+		}
+		if len(res.EventIDs) > 0 && !o.noCorrelations {
+			err := o.log.RecordEventCorrelation(ctx, tx, commandbus.CorrelationRequest{CommandID: cmd.ID, EventIDs: res.EventIDs,
+				CommandType: cmd.Type, BoundedContext: reg.Meta.BoundedContext})
+			if err != nil {
+				return postAppend(err, "recording the command-event correlation")
+			}
+		}
+		return nil
+	})
+	switch {
+	case isDup:
+		o.stage(StageDuplicate, cmd)
+		return res, nil
+	case apart != nil && errors.Is(err, errRecordApart):
+		return o.recordApart(ctx, cmd, reg, *apart)
+	case err != nil:
+		return o.afterFailure(ctx, cmd, err)
+	}
+	o.logOutcome(ctx, cmd, reg, res)
+	return res, nil
+}
+
+// dualWrite appends the handler's events and writes the CMS (stage
+// dual-write), filling res with where the events landed.
+func (o *Orchestrator) dualWrite(ctx context.Context, tx store.Tx, cmd command.Command, reg registry.Registration,
+	agg *command.Aggregate, docVersion int64, hres command.HandlerResult, res *command.Result, events *[]es.Event, ar *es.AppendResult) error {
+	if hres.Appended != nil {
+		*events, *ar = hres.Events, *hres.Appended
+		res.Stream, res.EventIDs, res.Version, res.Position = hres.Appended.Stream, hres.Appended.EventIDs, hres.Appended.Version, hres.Appended.LastPosition()
+		if res.Stream == "" {
+			res.Stream = hres.Stream
+		}
+		return nil
+	}
+	stream := hres.Stream
+	own := false
+	if agg != nil && (stream == "" || stream == agg.Stream) {
+		stream, own = agg.Stream, true
+	}
+	if agg != nil {
+		res.Stream, res.Version = agg.Stream, es.Version(agg.Version)
+	}
+	if len(hres.Events) == 0 {
+		// Nothing to append; a success may still replace the state.
+		if hres.State != nil && agg != nil {
+			return o.writeCMS(ctx, tx, agg, docVersion, hres.State, agg.Version)
+		}
+		return nil
+	}
+	if stream == "" {
+		return &command.AbortError{ErrCode: command.CodeAppendAbort, Message: fmt.Sprintf("command %s: the handler returned events but no stream, and the command targets no aggregate", cmd.Type)}
+	}
+	expected := es.Any
+	var expectedV int64 = -1
+	switch {
+	case hres.ExpectedVersion != nil:
+		expectedV = *hres.ExpectedVersion
+	case own:
+		expectedV = agg.Version
+	}
+	if expectedV >= 0 {
+		expected = es.Exact(es.Version(expectedV))
+	}
+	*events = o.stamp(cmd, reg, hres.Events)
+	if own && expectedV >= 0 {
+		// The CMS follows the stream: success stores the new state (or keeps
+		// the old one); a business failure keeps the state and moves the
+		// version, so the next command's expected version is right.
+		state := agg.State
+		if hres.Status == command.OutcomeSuccess && hres.State != nil {
+			state = hres.State
+		}
+		if err := o.writeCMS(ctx, tx, agg, docVersion, state, expectedV+int64(len(*events))); err != nil {
+			return err
+		}
+	}
+	var err error
+	*ar, err = tx.Events().Append(ctx, es.AppendRequest{Stream: stream, Expected: expected, Events: *events})
+	if err != nil {
+		return abortAppend(err, stream)
+	}
+	if ar.Duplicate {
+		return &command.AbortError{ErrCode: command.CodeAppendAbort, Message: "append to " + string(stream) + " repeated an earlier idempotent append", Context: map[string]any{"stream": string(stream)}}
+	}
+	res.Stream, res.EventIDs, res.Version, res.Position = stream, ar.EventIDs, ar.Version, ar.LastPosition()
+	return nil
+}
+
+// writeCMS stores the aggregate's state at version (optimistically against
+// the loaded document version).
+func (o *Orchestrator) writeCMS(ctx context.Context, tx store.Tx, agg *command.Aggregate, docVersion int64, state json.RawMessage, version int64) error {
+	sv := agg.StateVersion
+	if sv == 0 {
+		sv = 1
+	}
+	if len(state) == 0 {
+		state = json.RawMessage("null")
+	}
+	raw, err := json.Marshal(CMSDocument{StateVersion: sv, Version: version, State: state})
+	if err != nil {
+		return &command.AbortError{ErrCode: command.CodeAppendAbort, Message: "the new CMS state does not encode", Cause: err}
+	}
+	coll := CMSCollectionPrefix + agg.Type
+	if docVersion == 0 {
+		_, err = tx.Documents().Insert(ctx, coll, agg.ID, raw)
+	} else {
+		_, err = tx.Documents().Update(ctx, coll, agg.ID, docVersion, raw)
+	}
+	if err != nil {
+		return abortAppend(err, agg.Stream)
+	}
+	return nil
+}
