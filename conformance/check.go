@@ -34,15 +34,25 @@ func (k *kit) ctx() context.Context { return k.t.Context() }
 func (k *kit) now() time.Time { return k.env.Clock.Now() }
 
 // guard calls fn and turns a panic inside it into a fatal failure that
-// names what was being done.
+// names what was being done (reported at the case's line, not here).
 func (k *kit) guard(what string, fn func() error) (err error) {
 	k.t.Helper()
-	defer func() {
-		if v := recover(); v != nil {
-			k.t.Fatalf("%s: the adapter panicked: %v\n%s", what, v, debug.Stack())
-		}
+	var (
+		panicked any
+		stack    []byte
+	)
+	func() {
+		defer func() {
+			if panicked = recover(); panicked != nil {
+				stack = debug.Stack()
+			}
+		}()
+		err = fn()
 	}()
-	return fn()
+	if panicked != nil {
+		k.t.Fatalf("%s: the adapter panicked: %v\n%s", what, panicked, stack)
+	}
+	return err
 }
 
 // try runs fn in a unit of work and returns Atomic's error.

@@ -1,0 +1,208 @@
+package conformance_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/eventspec/eventspec/conformance"
+	"github.com/eventspec/eventspec/es"
+	"github.com/eventspec/eventspec/memstore"
+	"github.com/eventspec/eventspec/store"
+)
+
+// A mutation is a deliberate bug layered over memstore. Each must make the
+// cases meant to catch it fail: proof that those cases can fail.
+type mutation struct {
+	events func(store.EventLog) store.EventLog
+	docs   func(store.Documents) store.Documents
+	jobs   func(store.Jobs) store.Jobs
+	atomic func(inner store.Store, ctx context.Context, fn func(store.Tx) error) error
+}
+
+type mutantStore struct {
+	store.Store
+	m *mutation
+}
+
+func (s mutantStore) Atomic(ctx context.Context, fn func(store.Tx) error) error {
+	wrapped := func(tx store.Tx) error { return fn(mutantTx{tx, s.m}) }
+	if s.m.atomic != nil {
+		return s.m.atomic(s.Store, ctx, wrapped)
+	}
+	return s.Store.Atomic(ctx, wrapped)
+}
+
+type mutantTx struct {
+	store.Tx
+	m *mutation
+}
+
+func (t mutantTx) Events() store.EventLog {
+	if t.m.events != nil {
+		return t.m.events(t.Tx.Events())
+	}
+	return t.Tx.Events()
+}
+
+func (t mutantTx) Documents() store.Documents {
+	if t.m.docs != nil {
+		return t.m.docs(t.Tx.Documents())
+	}
+	return t.Tx.Documents()
+}
+
+func (t mutantTx) Jobs() store.Jobs {
+	if t.m.jobs != nil {
+		return t.m.jobs(t.Tx.Jobs())
+	}
+	return t.Tx.Jobs()
+}
+
+// Document mutants.
+type reversedList struct{ store.Documents }
+
+func (d reversedList) List(ctx context.Context, c string, o store.ListOptions) (store.DocumentPage, error) {
+	p, err := d.Documents.List(ctx, c, o)
+	slices.Reverse(p.Documents)
+	return p, err
+}
+
+type blindUpdate struct{ store.Documents }
+
+func (d blindUpdate) Update(ctx context.Context, c, k string, _ int64, data json.RawMessage) (store.Document, error) {
+	cur, err := d.Documents.Get(ctx, c, k)
+	if err != nil {
+		return cur, err
+	}
+	return d.Documents.Update(ctx, c, k, cur.Version, data)
+}
+
+type panickyGet struct{ store.Documents }
+
+func (d panickyGet) Get(ctx context.Context, c, k string) (store.Document, error) {
+	if c == "" {
+		panic("index out of range")
+	}
+	return d.Documents.Get(ctx, c, k)
+}
+
+// Job mutants.
+type lateRetry struct{ store.Jobs }
+
+func (j lateRetry) Fail(ctx context.Context, l store.Lease, reason string) (store.FailOutcome, error) {
+	out, err := j.Jobs.Fail(ctx, l, reason)
+	if !out.RetryAt.IsZero() {
+		out.RetryAt = out.RetryAt.Add(time.Second)
+	}
+	return out, err
+}
+
+type forgivingComplete struct{ store.Jobs }
+
+func (j forgivingComplete) Complete(ctx context.Context, l store.Lease) error {
+	if err := j.Jobs.Complete(ctx, l); es.CodeOf(err) != es.CodeLeaseLost {
+		return err
+	}
+	return nil
+}
+
+type earlyClaim struct{ store.Jobs }
+
+func (j earlyClaim) Enqueue(ctx context.Context, spec store.JobSpec) (store.Job, error) {
+	spec.RunAt = time.Time{} // run now, whatever was asked
+	return j.Jobs.Enqueue(ctx, spec)
+}
+
+// Event mutants.
+type wrongEmptyCode struct{ store.EventLog }
+
+func (e wrongEmptyCode) Append(ctx context.Context, req es.AppendRequest) (es.AppendResult, error) {
+	if len(req.Events) == 0 {
+		return es.AppendResult{}, es.Errorf(es.CodeInvalidArgument, "nothing to do")
+	}
+	return e.EventLog.Append(ctx, req)
+}
+
+type vagueErrors struct{ store.EventLog }
+
+func (e vagueErrors) ReadQuery(ctx context.Context, q es.Query, o store.QueryRead) (store.QueryResult, error) {
+	res, err := e.EventLog.ReadQuery(ctx, q, o)
+	if err != nil {
+		return res, es.Errorf(es.CodeOf(err), "bad request")
+	}
+	return res, err
+}
+
+func TestCasesCatchMutants(t *testing.T) {
+	mutants := []struct {
+		name  string
+		m     mutation
+		match string
+		fail  []string // cases that must fail
+	}{
+		{"list in reverse order", mutation{docs: func(d store.Documents) store.Documents { return reversedList{d} }},
+			"^documents/list", []string{"documents/list-prefix-in-byte-order", "documents/list-pages-with-cursor-and-limit", "documents/list-default-limit-cap-and-2500-docs"}},
+		{"update ignores the expected version", mutation{docs: func(d store.Documents) store.Documents { return blindUpdate{d} }},
+			"^documents/update", []string{"documents/update-compares-and-sets"}},
+		{"Get panics on an empty collection", mutation{docs: func(d store.Documents) store.Documents { return panickyGet{d} }},
+			"^badinput/invalid-collections", []string{"badinput/invalid-collections-keys-and-data"}},
+		{"retries a second late", mutation{jobs: func(j store.Jobs) store.Jobs { return lateRetry{j} }},
+			"^jobs/(retry|backoff)", []string{"jobs/retry-at-exponential-backoff-then-dead", "jobs/backoff-is-capped"}},
+		{"an expired lease still completes", mutation{jobs: func(j store.Jobs) store.Jobs { return forgivingComplete{j} }},
+			"^jobs/expired-lease", []string{"jobs/expired-lease-is-reclaimed-old-lease-lost"}},
+		{"delayed jobs run at once", mutation{jobs: func(j store.Jobs) store.Jobs { return earlyClaim{j} }},
+			"^jobs/(delayed|claim-order|partition-is)", []string{"jobs/delayed-job-waits-for-run-at", "jobs/claim-order-is-run-at-then-enqueue", "jobs/partition-is-fifo"}},
+		{"empty append gets the wrong code", mutation{events: func(e store.EventLog) store.EventLog { return wrongEmptyCode{e} }},
+			"^badinput/empty", []string{"badinput/empty-and-oversized-appends"}},
+		{"query errors do not say what is wrong", mutation{events: func(e store.EventLog) store.EventLog { return vagueErrors{e} }},
+			"^badinput/malformed", []string{"badinput/malformed-queries"}},
+		{"an error still commits", mutation{atomic: func(s store.Store, ctx context.Context, fn func(store.Tx) error) error {
+			var ferr error
+			if err := s.Atomic(ctx, func(tx store.Tx) error { ferr = fn(tx); return nil }); err != nil {
+				return err
+			}
+			return ferr
+		}}, "^(atomicity/(error|store-error)|jobs/rolled-back)", []string{
+			"atomicity/error-rolls-back-everything", "atomicity/store-error-rolls-back-earlier-writes", "jobs/rolled-back-enqueue-leaves-no-job"}},
+		{"a panic becomes an error", mutation{atomic: func(s store.Store, ctx context.Context, fn func(store.Tx) error) (err error) {
+			defer func() {
+				if v := recover(); v != nil {
+					err = fmt.Errorf("recovered: %v", v)
+				}
+			}()
+			return s.Atomic(ctx, fn)
+		}}, "^atomicity/panic", []string{"atomicity/panic-rolls-back-and-propagates"}},
+		{"cancellation is ignored", mutation{atomic: func(s store.Store, ctx context.Context, fn func(store.Tx) error) error {
+			return s.Atomic(context.WithoutCancel(ctx), fn)
+		}}, "^atomicity/cancelled", []string{"atomicity/cancelled-context-aborts"}},
+	}
+	for _, mu := range mutants {
+		t.Run(strings.ReplaceAll(mu.name, " ", "-"), func(t *testing.T) {
+			rep := conformance.Certify(t.Context(), func(t conformance.T, env conformance.Env) store.Store {
+				s := memstore.New(memstore.WithClock(env.Clock), memstore.WithIDs(env.IDs))
+				t.Cleanup(func() { _ = s.Close() })
+				return mutantStore{s, &mu.m}
+			}, memstore.Capabilities, conformance.CertifyOptions{Adapter: "mutant", Match: regexp.MustCompile(mu.match)})
+			failed := map[string]bool{}
+			for _, c := range rep.Failures() {
+				failed[c.Path()] = true
+			}
+			for _, want := range mu.fail {
+				if !failed[want] {
+					t.Errorf("%s did not fail on this mutant", want)
+				}
+			}
+			if t.Failed() {
+				var b strings.Builder
+				_ = rep.WriteTable(&b)
+				t.Log(b.String())
+			}
+		})
+	}
+}
