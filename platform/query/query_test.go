@@ -396,7 +396,10 @@ func TestDocumentsErrors(t *testing.T) {
 	q := query.Documents[row]{Collection: "orders", Prefix: "o"}
 	p := page(t, s, q, query.Options{PageSize: 1})
 	other := query.Documents[row]{Collection: "orders", Prefix: "x"}
-	err := run(func(d store.Documents) error { _, err := other.Page(ctx, d, query.Options{Cursor: p.ContinueCursor}); return err })
+	err := run(func(d store.Documents) error {
+		_, err := other.Page(ctx, d, query.Options{Cursor: p.ContinueCursor})
+		return err
+	})
 	if es.CodeOf(err) != query.CodeInvalidCursor || !strings.Contains(err.Error(), "belongs to another query") {
 		t.Errorf("foreign cursor = %v", err)
 	}
@@ -404,7 +407,10 @@ func TestDocumentsErrors(t *testing.T) {
 	if es.CodeOf(err) != query.CodeInvalidCursor {
 		t.Errorf("garbage cursor = %v", err)
 	}
-	err = run(func(d store.Documents) error { _, err := query.Documents[row]{}.Page(ctx, d, query.Options{}); return err })
+	err = run(func(d store.Documents) error {
+		_, err := query.Documents[row]{}.Page(ctx, d, query.Options{})
+		return err
+	})
 	if es.CodeOf(err) != es.CodeInvalidCollection {
 		t.Errorf("no collection = %v", err)
 	}
