@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"fmt"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -245,14 +246,45 @@ func (dc *Decision[S, C, E]) multisetMismatch(mode matchMode, want, got []E) str
 	}
 	b.WriteString("\n")
 	b.WriteString(report.Table([]string{"#", "expected", "actual"}, rows, marks))
-	if len(missing) > 0 && len(extra) > 0 {
-		b.WriteString("field-path diff of unmatched events, paired in order (expected → actual):\n")
-		for k := 0; k < len(missing) && k < len(extra); k++ {
-			fmt.Fprintf(&b, "    expected #%d vs actual #%d:\n", missing[k]+1, extra[k]+1)
-			b.WriteString(indent(indentLines(report.Paths(want[missing[k]], got[extra[k]], dc.sc.opts))))
+	if pairs := pairUnmatched(want, got, missing, extra); len(pairs) > 0 {
+		b.WriteString("field-path diff of unmatched events, paired by type then order (expected → actual):\n")
+		for _, p := range pairs {
+			fmt.Fprintf(&b, "    expected #%d vs actual #%d:\n", p[0]+1, p[1]+1)
+			b.WriteString(indent(indentLines(report.Paths(want[p[0]], got[p[1]], dc.sc.opts))))
 		}
 	}
 	return b.String()
+}
+
+// pairUnmatched pairs each unmatched expected event with an unmatched
+// actual one for a field diff: the first of the same Go type, else the
+// first left.
+func pairUnmatched[E any](want, got []E, missing, extra []int) [][2]int {
+	used := map[int]bool{}
+	var pairs [][2]int
+	for _, i := range missing {
+		pick := -1
+		for _, j := range extra {
+			if !used[j] && reflect.TypeOf(any(want[i])) == reflect.TypeOf(any(got[j])) {
+				pick = j
+				break
+			}
+		}
+		if pick < 0 {
+			for _, j := range extra {
+				if !used[j] {
+					pick = j
+					break
+				}
+			}
+		}
+		if pick < 0 {
+			break
+		}
+		used[pick] = true
+		pairs = append(pairs, [2]int{i, pick})
+	}
+	return pairs
 }
 
 func indentLines(lines []string) []string {

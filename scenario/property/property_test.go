@@ -29,15 +29,23 @@ type fakeTB struct {
 	logs   []string
 }
 
-func (f *fakeTB) Helper()                           {}
-func (f *fakeTB) Name() string                      { return f.name }
-func (f *fakeTB) Logf(format string, args ...any)   { f.logs = append(f.logs, fmt.Sprintf(format, args...)) }
-func (f *fakeTB) Log(args ...any)                   { f.logs = append(f.logs, fmt.Sprint(args...)) }
-func (f *fakeTB) Skipf(format string, args ...any)  { panic("skip") }
-func (f *fakeTB) Skip(args ...any)                  { panic("skip") }
-func (f *fakeTB) SkipNow()                          { panic("skip") }
-func (f *fakeTB) Errorf(format string, args ...any) { f.failed = true; f.errors = append(f.errors, fmt.Sprintf(format, args...)) }
-func (f *fakeTB) Error(args ...any)                 { f.failed = true; f.errors = append(f.errors, fmt.Sprint(args...)) }
+func (f *fakeTB) Helper()      {}
+func (f *fakeTB) Name() string { return f.name }
+func (f *fakeTB) Logf(format string, args ...any) {
+	f.logs = append(f.logs, fmt.Sprintf(format, args...))
+}
+func (f *fakeTB) Log(args ...any)                  { f.logs = append(f.logs, fmt.Sprint(args...)) }
+func (f *fakeTB) Skipf(format string, args ...any) { panic("skip") }
+func (f *fakeTB) Skip(args ...any)                 { panic("skip") }
+func (f *fakeTB) SkipNow()                         { panic("skip") }
+func (f *fakeTB) Errorf(format string, args ...any) {
+	f.failed = true
+	f.errors = append(f.errors, fmt.Sprintf(format, args...))
+}
+func (f *fakeTB) Error(args ...any) {
+	f.failed = true
+	f.errors = append(f.errors, fmt.Sprint(args...))
+}
 func (f *fakeTB) Fatalf(format string, args ...any) { f.Errorf(format, args...) }
 func (f *fakeTB) Fatal(args ...any)                 { f.Error(args...) }
 func (f *fakeTB) FailNow()                          { f.failed = true }
