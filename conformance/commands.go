@@ -1,16 +1,23 @@
 package conformance
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/eventspec/eventspec/engine"
+	"github.com/eventspec/eventspec/engine/enginetest"
 	"github.com/eventspec/eventspec/es"
 	"github.com/eventspec/eventspec/platform/command"
 	"github.com/eventspec/eventspec/platform/commandbus"
+	"github.com/eventspec/eventspec/platform/orchestrator"
 	"github.com/eventspec/eventspec/store"
 )
 
@@ -26,6 +33,8 @@ func init() {
 		Case{Group: "commands", Name: "cleanup-never-deletes-pending", Run: cmdCleanup},
 		Case{Group: "commands", Name: "event-correlations", Run: cmdEventCorrelations},
 		Case{Group: "commands", Name: "record-rolls-back-with-unit-of-work", Run: cmdRecordRollsBack},
+		Case{Group: "commands", Name: "dispatch-idempotent-under-concurrency", Run: cmdDispatchIdempotent},
+		Case{Group: "commands", Name: "dispatch-dual-write-atomic", Run: cmdDispatchAtomic},
 	)
 }
 
@@ -375,5 +384,129 @@ func cmdRecordRollsBack(t T, s store.Store, env Env) {
 	r := cmdMust(bus.Record(ctx, cmdReq("c1", "corr")))(t, "Record again")
 	if !r.New {
 		t.Fatalf("Record after a rolled-back Record: %+v, want New", r)
+	}
+}
+
+// cmdEngine returns an engine on s with the order domain registered.
+func cmdEngine(t T, s store.Store, env Env) *engine.Engine {
+	t.Helper()
+	e := engine.New(s, engine.WithClock(env.Clock), engine.WithIDs(env.IDs))
+	if err := enginetest.Register(e.Registry()); err != nil {
+		t.Fatalf("registering the order domain: %v", err)
+	}
+	return e
+}
+
+// cmdDispatchIdempotent: 16 goroutines dispatch the same command id; the
+// command executes once, every caller gets the same result (exactly one
+// without the duplicate flag), and the store holds one event, one command
+// record and one follow-up job.
+func cmdDispatchIdempotent(t T, s store.Store, env Env) {
+	ctx := t.Context()
+	e := cmdEngine(t, s, env)
+	cmd := command.MustNew("CreateOrder", enginetest.CreateOrder{OrderID: "o1", CustomerID: "c1"}).WithID("create-o1")
+	const n = 16
+	results := make([]command.Result, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	gate := make(chan struct{})
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-gate
+			results[i], errs[i] = e.Dispatch(ctx, cmd)
+		}()
+	}
+	close(gate)
+	wg.Wait()
+	firsts := 0
+	for i := range n {
+		if errs[i] != nil {
+			t.Fatalf("dispatcher %d: unexpected error %v", i, errs[i])
+		}
+		if !results[i].Duplicate {
+			firsts++
+		}
+	}
+	if firsts != 1 {
+		t.Fatalf("%d of %d dispatchers executed the command, want exactly 1", firsts, n)
+	}
+	want := results[0]
+	want.Duplicate = false
+	if want.Status != command.StatusExecuted || want.Version != 1 || len(want.EventIDs) != 1 || want.Stream != "Order-o1" {
+		t.Fatalf("result = %+v, want executed at version 1 with one event on Order-o1", want)
+	}
+	for i := 1; i < n; i++ {
+		got := results[i]
+		got.Duplicate = false
+		if d := cmp.Diff(want, got); d != "" {
+			t.Fatalf("dispatcher %d got a different result (-first +this):\n%s", i, d)
+		}
+	}
+	events := cmdMust(store.ReadStream(ctx, s, "Order-o1", store.StreamRead{}))(t, "ReadStream")
+	if len(events) != 1 || events[0].Metadata.EventID != want.EventIDs[0] {
+		t.Fatalf("stream Order-o1 holds %d events, want exactly the one of the result", len(events))
+	}
+	page := cmdMust(commandbus.New(s, env.Clock).ByCorrelation(ctx, want.CorrelationID, 0, ""))(t, "ByCorrelation")
+	if len(page.Commands) != 1 || page.Commands[0].Status != command.StatusExecuted {
+		t.Fatalf("command log: %+v, want one executed command", page.Commands)
+	}
+	var jobs int
+	err := s.Atomic(ctx, func(tx store.Tx) error {
+		cl, err := tx.Jobs().Claim(ctx, 100, 0)
+		jobs = len(cl)
+		return err
+	})
+	if err != nil || jobs != 1 {
+		t.Fatalf("follow-up jobs: %d (%v), want exactly 1", jobs, err)
+	}
+}
+
+// cmdDispatchAtomic: a command whose append conflicts writes nothing — no
+// event, no CMS change, no command record, no job — and its retry with the
+// same command id starts fresh.
+func cmdDispatchAtomic(t T, s store.Store, env Env) {
+	ctx := t.Context()
+	e := cmdEngine(t, s, env)
+	r := cmdMust(e.Dispatch(ctx, command.MustNew("CreateOrder", enginetest.CreateOrder{OrderID: "o1", CustomerID: "c1"})))(t, "CreateOrder")
+	if r.Status != command.StatusExecuted {
+		t.Fatalf("CreateOrder: %+v", r)
+	}
+	// Make the next append conflict: a hook appends to the order's stream
+	// inside the command's unit of work, after the CMS was written.
+	stray, _ := enginetest.Codec.Encode(enginetest.ItemAdded{OrderID: "o1", SKU: "stray", Qty: 1})
+	conflicting := engine.New(s, engine.WithClock(env.Clock), engine.WithIDs(env.IDs), engine.WithRegistry(e.Registry()),
+		engine.WithOrchestratorOptions(orchestrator.WithHook(func(ctx context.Context, tx store.Tx, out orchestrator.Outcome) error {
+			_, err := tx.Events().Append(ctx, es.AppendRequest{Stream: "Order-o1", Expected: es.Exact(1), Events: []es.Event{stray}})
+			return err
+		})))
+	cmd := command.MustNew("AddItem", enginetest.AddItem{OrderID: "o1", SKU: "a", Qty: 1}).WithID("add-1")
+	_, err := conflicting.Dispatch(ctx, cmd)
+	var ae *command.AbortError
+	if !errors.As(err, &ae) || ae.ErrCode != command.CodePostAppendAbort {
+		t.Fatalf("conflicting follow-up: error %v, want EVENT_STORE_POST_APPEND_ABORT", err)
+	}
+	events := cmdMust(store.ReadStream(ctx, s, "Order-o1", store.StreamRead{}))(t, "ReadStream")
+	if len(events) != 1 {
+		t.Fatalf("after the abort the stream holds %d events, want 1", len(events))
+	}
+	if c := cmdMust(commandbus.New(s, env.Clock).Get(ctx, "add-1"))(t, "Get"); c != nil {
+		t.Fatalf("after the abort the command is recorded: %+v", c)
+	}
+	var cms orchestrator.CMSDocument
+	err = s.Atomic(ctx, func(tx store.Tx) error {
+		d, err := tx.Documents().Get(ctx, "cms.Order", "o1")
+		if err != nil {
+			return err
+		}
+		return json.Unmarshal(d.Data, &cms)
+	})
+	if err != nil || cms.Version != 1 {
+		t.Fatalf("CMS after the abort: %+v (%v), want version 1", cms, err)
+	}
+	r = cmdMust(e.Dispatch(ctx, cmd))(t, "retry")
+	if r.Duplicate || r.Status != command.StatusExecuted || r.Version != 2 {
+		t.Fatalf("retry after the abort: %+v, want a fresh execution at version 2", r)
 	}
 }
