@@ -99,7 +99,11 @@ func validateMetadata(m Metadata, index int) error {
 	for k, v := range m.Extra {
 		size += len(k) + len(v)
 	}
-	if size > MaxPayloadBytes/2 { // only then is the exact JSON size worth computing
+	// JSON encoding turns a string byte into at most 6 bytes (a \u00XX
+	// escape) and adds quotes, a colon and a comma per extra entry, around
+	// fixed field names of under 128 bytes. Only when that bound exceeds
+	// the limit is the exact size worth computing.
+	if 6*size+6*len(m.Extra)+128 > MaxPayloadBytes {
 		raw, err := json.Marshal(m)
 		if err != nil {
 			return Wrap(CodeInvalidEvent, err, "events[%d].metadata", index)
