@@ -69,7 +69,7 @@ func ValidateEvent(e Event, index int) error {
 	if len(e.Data) > MaxPayloadBytes {
 		return Errorf(CodePayloadTooLarge, "events[%d].data is %d bytes; at most %d", index, len(e.Data), MaxPayloadBytes)
 	}
-	if !json.Valid(e.Data) {
+	if !ValidJSON(e.Data) {
 		return Errorf(CodeInvalidEvent, "events[%d].data is not valid JSON", index)
 	}
 	if len(e.Tags) > MaxTagsPerEvent {
