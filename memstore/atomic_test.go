@@ -503,3 +503,53 @@ func TestConcurrentDCBRaceHasOneWinnerAndUnrelatedNeverFail(t *testing.T) {
 		}
 	}
 }
+
+// TestRollbackAcrossLogChunks rolls back a unit of work whose events span
+// several of the log's internal chunks, then keeps appending.
+func TestRollbackAcrossLogChunks(t *testing.T) {
+	ctx := context.Background()
+	s := memstore.New()
+	batch := make([]es.Event, es.MaxEventsPerAppend)
+	for i := range batch {
+		batch[i] = ev("Kept", "t:k")
+	}
+	for range 10 {
+		mustAppend(t, s, es.AppendRequest{Stream: "kept", Events: batch})
+	}
+	mustAppend(t, s, es.AppendRequest{Stream: "kept", Events: batch[:20]}) // head 1020
+	rolled := make([]es.Event, es.MaxEventsPerAppend)
+	for i := range rolled {
+		rolled[i] = ev("Rolled", "t:r")
+	}
+	err := s.Atomic(ctx, func(tx store.Tx) error {
+		for range 25 {
+			if _, err := tx.Events().Append(ctx, es.AppendRequest{Stream: "rolled", Events: rolled}); err != nil {
+				return err
+			}
+		}
+		return errors.New("roll back 2500 events")
+	})
+	if err == nil {
+		t.Fatal("unit of work committed")
+	}
+	for range 15 {
+		mustAppend(t, s, es.AppendRequest{Stream: "kept", Events: batch})
+	}
+	log := readAll(t, s)
+	if len(log) != 2520 {
+		t.Fatalf("log has %d events, want 2520", len(log))
+	}
+	for i, e := range log {
+		if e.Position != es.Position(i+1) || e.Type != "Kept" || e.StreamVersion != es.Version(i+1) {
+			t.Fatalf("event %d: %+v", i, e)
+		}
+	}
+	res, err := store.ReadQuery(ctx, s, es.Tags("t:r"), store.QueryRead{})
+	if err != nil || len(res.Events) != 0 || res.Head != 2520 {
+		t.Fatalf("rolled-back tag still indexed: %d events, head %d, %v", len(res.Events), res.Head, err)
+	}
+	v, _ := store.ReadStream(ctx, s, "rolled", store.StreamRead{})
+	if v != nil {
+		t.Fatalf("rolled-back stream still readable: %d events", len(v))
+	}
+}

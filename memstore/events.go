@@ -111,7 +111,6 @@ func (l *eventLog) Append(ctx context.Context, req es.AppendRequest) (es.AppendR
 	if tagN > 0 {
 		tags = make([]es.Tag, tagN)
 	}
-	st.log = slices.Grow(st.log, n)
 	for i := range req.Events {
 		ev := es.WithDefaults(req.Events[i], s.ids)
 		d := copy(data, ev.Data)
@@ -125,14 +124,14 @@ func (l *eventLog) Append(ctx context.Context, req es.AppendRequest) (es.AppendR
 		if ev.Metadata.Extra != nil {
 			ev.Metadata.Extra = maps.Clone(ev.Metadata.Extra)
 		}
-		pos := es.Position(len(st.log) + 1)
+		pos := es.Position(st.log.n + 1)
 		rec := es.Recorded{Event: ev, Position: pos, RecordedAt: now}
 		if sp != nil {
 			sp.pos = append(sp.pos, pos)
 			rec.StreamID = req.Stream
 			rec.StreamVersion = es.Version(len(sp.pos))
 		}
-		st.log = append(st.log, rec)
+		st.log.push(rec)
 		index(st.byType, ev.Type, pos)
 		for _, tg := range ev.Tags {
 			index(st.byTag, tg, pos)
@@ -172,8 +171,8 @@ func unindex[K comparable](m map[K]*postings, k K) {
 // every index. Events are removed newest first, so each one is the last
 // entry of each of its postings lists.
 func (st *state) truncate(n int) {
-	for i := len(st.log) - 1; i >= n; i-- {
-		r := &st.log[i]
+	for i := st.log.n - 1; i >= n; i-- {
+		r := st.log.at(i)
 		if r.StreamID != "" {
 			unindex(st.streams, r.StreamID)
 		}
@@ -181,14 +180,13 @@ func (st *state) truncate(n int) {
 		for _, tg := range r.Tags {
 			unindex(st.byTag, tg)
 		}
-		*r = es.Recorded{}
 	}
-	st.log = st.log[:n]
+	st.log.truncate(n)
 }
 
-func (st *state) head() es.Position { return es.Position(len(st.log)) }
+func (st *state) head() es.Position { return es.Position(st.log.n) }
 
-func (st *state) at(p es.Position) *es.Recorded { return &st.log[p-1] }
+func (st *state) at(p es.Position) *es.Recorded { return st.log.at(int(p - 1)) }
 
 // export copies n recorded events, the i-th being at(i), so callers never
 // share memory with the log: one allocation for the events, one for all
@@ -309,10 +307,10 @@ func (l *eventLog) ReadAll(ctx context.Context, opts store.LogRead) (store.LogPa
 		return page, nil
 	}
 	lo := int(opts.After)
-	hi := min(lo+limit, len(st.log))
-	page.Events = export(hi-lo, func(i int) *es.Recorded { return &st.log[lo+i] })
+	hi := min(lo+limit, st.log.n)
+	page.Events = export(hi-lo, func(i int) *es.Recorded { return st.log.at(lo + i) })
 	page.Next = es.Position(hi)
-	page.HasMore = hi < len(st.log)
+	page.HasMore = hi < st.log.n
 	return page, nil
 }
 
@@ -469,4 +467,45 @@ func (l *eventLog) IdempotencyAudits(ctx context.Context, key string) ([]store.I
 	}
 	defer t.s.mu.Unlock()
 	return slices.Clone(t.s.st.audits[key]), nil
+}
+
+// chunkBits sets the size of the log's chunks: 1<<chunkBits records.
+const chunkBits = 10
+
+// recLog is the global log, kept in fixed-size chunks so that growing it
+// never copies (or makes the garbage collector rescan) what is stored.
+type recLog struct {
+	chunks [][]es.Recorded
+	n      int
+}
+
+// at returns the i-th record (0-based; position i+1).
+func (l *recLog) at(i int) *es.Recorded { return &l.chunks[i>>chunkBits][i&(1<<chunkBits-1)] }
+
+func (l *recLog) push(r es.Recorded) {
+	c := l.n >> chunkBits
+	if c == len(l.chunks) {
+		capacity := 1 << chunkBits
+		if c == 0 {
+			capacity = 16 // small stores stay small; the first chunk grows
+		}
+		l.chunks = append(l.chunks, make([]es.Recorded, 0, capacity))
+	}
+	l.chunks[c] = append(l.chunks[c], r)
+	l.n++
+}
+
+// truncate keeps the first n records.
+func (l *recLog) truncate(n int) {
+	for l.n > n {
+		c := (l.n - 1) >> chunkBits
+		keep := max(n-c<<chunkBits, 0)
+		clear(l.chunks[c][keep:])
+		l.chunks[c] = l.chunks[c][:keep]
+		l.n = c<<chunkBits + keep
+		if keep == 0 && c > 0 {
+			l.chunks[c] = nil
+			l.chunks = l.chunks[:c]
+		}
+	}
 }

@@ -160,7 +160,7 @@ func (s *Store) Atomic(ctx context.Context, fn func(tx store.Tx) error) (err err
 			return ctx.Err()
 		}
 	}
-	t := &tx{s: s, logStart: len(s.st.log)}
+	t := &tx{s: s, logStart: s.st.log.n}
 	committed := false
 	defer func() {
 		if !committed {
@@ -297,8 +297,8 @@ func (t *tx) commit() {
 
 // state is everything the store holds.
 type state struct {
-	// log is the global log: the event at position p is log[p-1].
-	log []es.Recorded
+	// log is the global log: the event at position p is log.at(p-1).
+	log recLog
 	// streams maps a stream id to the positions of its events, in version
 	// order (version v is at index v-1).
 	streams map[es.StreamID]*postings
