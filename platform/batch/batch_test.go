@@ -32,7 +32,9 @@ func lookup(t *testing.T) *registry.Registry {
 	if err := enginetest.Register(r); err != nil {
 		t.Fatal(err)
 	}
-	nop := func(context.Context, *command.HandlerContext) (command.HandlerResult, error) { return command.Success(nil, 0), nil }
+	nop := func(context.Context, *command.HandlerContext) (command.HandlerResult, error) {
+		return command.Success(nil, 0), nil
+	}
 	must := func(_ registry.Registration, err error) {
 		if err != nil {
 			t.Fatal(err)
@@ -292,7 +294,9 @@ func TestPartialRunsAChunkConcurrently(t *testing.T) {
 	f := &fake{gate: make(chan struct{})}
 	r := runner(t, f, batch.Config{})
 	done := make(chan batch.Result)
-	go func() { done <- r.Execute(context.Background(), outcomes("ok", "ok", "ok", "ok"), batch.Options{MaxConcurrency: 4}) }()
+	go func() {
+		done <- r.Execute(context.Background(), outcomes("ok", "ok", "ok", "ok"), batch.Options{MaxConcurrency: 4})
+	}()
 	// All four must be in flight at once before any may finish.
 	for f.inFlight.Load() < 4 {
 		select {

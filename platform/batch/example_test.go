@@ -21,12 +21,12 @@ func ExampleRunner_Execute() {
 		command.MustNew("SubmitOrder", enginetest.SubmitOrder{OrderID: "o1"}),
 	}, batch.Options{Mode: batch.Atomic})
 	for _, it := range res.Items {
-		fmt.Println(it.CommandType, it.Status, it.Error)
+		fmt.Printf("%s %s %q\n", it.CommandType, it.Status, it.Error)
 	}
 	fmt.Println(res.Status)
 	// Output:
-	// CreateOrder success
-	// AddItem rejected quantity must be positive, got 0
-	// SubmitOrder skipped Skipped due to earlier failure in atomic batch
+	// CreateOrder success ""
+	// AddItem rejected "quantity must be positive, got 0"
+	// SubmitOrder skipped "Skipped due to earlier failure in atomic batch"
 	// failed
 }
