@@ -1,0 +1,347 @@
+package steps
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"strings"
+
+	"github.com/cucumber/godog"
+
+	"github.com/eventspec/eventspec/es"
+	"github.com/eventspec/eventspec/given"
+	"github.com/eventspec/eventspec/platform/invariant"
+)
+
+// invariantEntry is a registered invariant with its state type erased.
+type invariantEntry struct {
+	name     string
+	check    func(state any) (bool, error)
+	assert   func(state any) error
+	validate func(state any) (invariant.Result, error)
+}
+
+// setEntry is a registered invariant set with its state type erased.
+type setEntry struct {
+	name        string
+	checkAll    func(state any) (bool, error)
+	assertAll   func(state any) error
+	validateAll func(state any) (invariant.SetResult, error)
+}
+
+func stateAs[S any](agg string, state any) (S, error) {
+	s, ok := state.(S)
+	if !ok {
+		var zero S
+		return zero, es.Errorf(CodeInvalidStep, "the scenario's state is a %T; the %s invariants need a %s", state, agg, reflect.TypeFor[S]())
+	}
+	return s, nil
+}
+
+// RegisterInvariants makes invariants available to the invariant
+// vocabulary, by name, for the aggregate (whose state type S they check;
+// "Given an <aggregate> state:" decodes into S). Problems are recorded in
+// the suite.
+func RegisterInvariants[S any](s *Suite, aggregate string, invariants ...invariant.Invariant[S]) {
+	agg, err := registerAggregate[S](s, aggregate)
+	if err != nil {
+		s.fail(err)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, inv := range invariants {
+		inv := inv
+		if _, dup := agg.invariants[inv.Name()]; dup {
+			s.errs = append(s.errs, es.Errorf(CodeInvalidDomain, "invariant %q of %q is registered twice", inv.Name(), aggregate))
+			continue
+		}
+		agg.invariants[inv.Name()] = &invariantEntry{
+			name: inv.Name(),
+			check: func(state any) (bool, error) {
+				st, err := stateAs[S](aggregate, state)
+				if err != nil {
+					return false, err
+				}
+				return inv.Check(st), nil
+			},
+			assert: func(state any) error {
+				st, err := stateAs[S](aggregate, state)
+				if err != nil {
+					return err
+				}
+				return inv.Assert(st)
+			},
+			validate: func(state any) (invariant.Result, error) {
+				st, err := stateAs[S](aggregate, state)
+				if err != nil {
+					return invariant.Result{}, err
+				}
+				return inv.Validate(st), nil
+			},
+		}
+		agg.invOrder = append(agg.invOrder, inv.Name())
+	}
+}
+
+// RegisterInvariantSet makes set available to the invariant vocabulary as
+// the aggregate's set name ("When I validate the "<name>" invariants").
+func RegisterInvariantSet[S any](s *Suite, aggregate, name string, set invariant.Set[S]) {
+	agg, err := registerAggregate[S](s, aggregate)
+	if err != nil {
+		s.fail(err)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, dup := agg.sets[name]; dup {
+		s.errs = append(s.errs, es.Errorf(CodeInvalidDomain, "invariant set %q of %q is registered twice", name, aggregate))
+		return
+	}
+	agg.sets[name] = &setEntry{
+		name: name,
+		checkAll: func(state any) (bool, error) {
+			st, err := stateAs[S](aggregate, state)
+			if err != nil {
+				return false, err
+			}
+			return set.CheckAll(st), nil
+		},
+		assertAll: func(state any) error {
+			st, err := stateAs[S](aggregate, state)
+			if err != nil {
+				return err
+			}
+			return set.AssertAll(st)
+		},
+		validateAll: func(state any) (invariant.SetResult, error) {
+			st, err := stateAs[S](aggregate, state)
+			if err != nil {
+				return invariant.SetResult{}, err
+			}
+			return set.ValidateAll(st), nil
+		},
+	}
+}
+
+// invariantTarget returns the scenario's aggregate and its current state.
+func invariantTarget(ctx context.Context) (*World, *aggregate, any, error) {
+	w, err := world(ctx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if w.dec.agg == nil {
+		return w, nil, nil, es.Errorf(CodeInvalidStep, "no state is given yet: start with \"Given an <aggregate> state:\"")
+	}
+	st, err := w.dec.build()
+	if err != nil {
+		return w, nil, nil, err
+	}
+	return w, w.dec.agg, st, nil
+}
+
+// invariantVerdict normalises the results invariant When steps record.
+type invariantVerdict struct {
+	valid      bool
+	violations []invariant.Violation
+}
+
+func verdictOf(w *World) (invariantVerdict, error) {
+	switch r := w.LastResult.(type) {
+	case bool:
+		return invariantVerdict{valid: r}, nil
+	case invariant.Result:
+		v := invariantVerdict{valid: r.Valid}
+		if !r.Valid {
+			v.violations = []invariant.Violation{{Code: r.Code, Message: r.Message, Context: r.Context}}
+		}
+		return v, nil
+	case invariant.SetResult:
+		return invariantVerdict{valid: r.Valid, violations: r.Violations}, nil
+	case assertOutcome:
+		var ie *invariant.Error
+		if w.LastErr == nil {
+			return invariantVerdict{valid: true}, nil
+		}
+		if errors.As(w.LastErr, &ie) {
+			return invariantVerdict{violations: []invariant.Violation{{Code: ie.ErrCode, Message: ie.Message, Context: ie.Data}}}, nil
+		}
+		return invariantVerdict{}, w.LastErr
+	}
+	return invariantVerdict{}, failf("no invariant has been checked, asserted or validated yet (last result %T)", w.LastResult)
+}
+
+// assertOutcome marks LastResult after an assert step, whose verdict is
+// LastErr.
+type assertOutcome struct{}
+
+func codesOf(vs []invariant.Violation) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = v.Code
+	}
+	return out
+}
+
+// registerInvariantSteps adds the invariant vocabulary (spec core §26).
+func registerInvariantSteps(s *Suite) {
+	s.When(`^I (check|assert|validate) the invariant "([^"]*)"$`, func(ctx context.Context, how, name string) error {
+		w, agg, st, err := invariantTarget(ctx)
+		if err != nil {
+			return err
+		}
+		inv, ok := agg.invariants[name]
+		if !ok {
+			return es.Errorf(CodeInvalidStep, "aggregate %q has no invariant %q (registered: %s)", agg.name, name, strings.Join(agg.invOrder, ", "))
+		}
+		switch how {
+		case "check":
+			ok, err := inv.check(st)
+			if err != nil {
+				return err
+			}
+			return w.Capture(ok, nil)
+		case "assert":
+			return w.Capture(assertOutcome{}, inv.assert(st))
+		}
+		r, err := inv.validate(st)
+		if err != nil {
+			return err
+		}
+		return w.Capture(r, nil)
+	})
+	s.When(`^I (check|assert|validate) the "([^"]*)" invariants$`, func(ctx context.Context, how, name string) error {
+		w, agg, st, err := invariantTarget(ctx)
+		if err != nil {
+			return err
+		}
+		set, ok := agg.sets[name]
+		if !ok {
+			return es.Errorf(CodeInvalidStep, "aggregate %q has no invariant set %q", agg.name, name)
+		}
+		switch how {
+		case "check":
+			ok, err := set.checkAll(st)
+			if err != nil {
+				return err
+			}
+			return w.Capture(ok, nil)
+		case "assert":
+			return w.Capture(assertOutcome{}, set.assertAll(st))
+		}
+		r, err := set.validateAll(st)
+		if err != nil {
+			return err
+		}
+		return w.Capture(r, nil)
+	})
+	s.Then(`^the invariants? should (hold|be violated)$`, func(ctx context.Context, how string) error {
+		w, err := world(ctx)
+		if err != nil {
+			return err
+		}
+		v, err := verdictOf(w)
+		if err != nil {
+			return err
+		}
+		if want := how == "hold"; v.valid != want {
+			if want {
+				return failf("expected the invariant to hold, but it is violated: %s", showList(codesOf(v.violations)))
+			}
+			return failf("expected the invariant to be violated, but it holds")
+		}
+		return nil
+	})
+	s.Then(`^the violation codes should be "([^"]*)"$`, func(ctx context.Context, list string) error {
+		w, err := world(ctx)
+		if err != nil {
+			return err
+		}
+		v, err := verdictOf(w)
+		if err != nil {
+			return err
+		}
+		if got, want := codesOf(v.violations), splitNames(list); !listEq(got, want, false) {
+			return failf("expected the violation codes %s, got %s", showList(want), showList(got))
+		}
+		return nil
+	})
+	s.Then(`^the violations should be:$`, func(ctx context.Context, t *godog.Table) error {
+		w, err := world(ctx)
+		if err != nil {
+			return err
+		}
+		v, err := verdictOf(w)
+		if err != nil {
+			return err
+		}
+		want, err := given.DecodeAll[invariant.Violation](Rows(t))
+		if err != nil {
+			return err
+		}
+		rows := Rows(t)
+		if len(want) != len(v.violations) {
+			return failf("expected %d violation(s), got %d: %s", len(want), len(v.violations), showList(codesOf(v.violations)))
+		}
+		for i := range want {
+			for j, col := range rows[0] {
+				if cell := rows[i+1][j]; cell != "" {
+					if err := given.Expect(v.violations[i], col, cell); err != nil {
+						return failf("violation %d: %s", i+1, trimCode(err))
+					}
+				}
+			}
+		}
+		return nil
+	})
+	s.Then(`^the violation (?:context|data) should have (\S+) (.+)$`, func(ctx context.Context, key, value string) error {
+		w, err := world(ctx)
+		if err != nil {
+			return err
+		}
+		v, err := verdictOf(w)
+		if err != nil {
+			return err
+		}
+		if len(v.violations) != 1 {
+			return failf("expected exactly one violation, got %s", showList(codesOf(v.violations)))
+		}
+		if v.violations[0].Context == nil {
+			return failf("expected violation %s to carry context, got none", v.violations[0].Code)
+		}
+		return asFailure(given.Expect(v.violations[0].Context, key, unquote(value)))
+	})
+	s.Then(`^the violation should have no context$`, func(ctx context.Context) error {
+		w, err := world(ctx)
+		if err != nil {
+			return err
+		}
+		v, err := verdictOf(w)
+		if err != nil {
+			return err
+		}
+		for _, x := range v.violations {
+			if x.Context != nil {
+				return failf("expected violation %s to have no context, got %s", x.Code, given.Render(x.Context))
+			}
+		}
+		return nil
+	})
+	s.Then(`^the error should be an? (\w+) with code "([^"]*)"$`, func(ctx context.Context, name, code string) error {
+		w, err := world(ctx)
+		if err != nil {
+			return err
+		}
+		var ie *invariant.Error
+		if !errors.As(w.LastErr, &ie) {
+			return failf("expected a %s with code %s, got %s", name, code, describeErr(w.LastErr))
+		}
+		if ie.Name() != name || ie.ErrCode != code {
+			return failf("expected a %s with code %s, got a %s with code %s", name, code, ie.Name(), ie.ErrCode)
+		}
+		if !invariant.IsInvariantError(w.LastErr) || !invariant.HasCode(w.LastErr, code) {
+			return failf("IsInvariantError/HasCode do not recognise %v", w.LastErr)
+		}
+		return nil
+	})
+}
