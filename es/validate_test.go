@@ -1,0 +1,177 @@
+package es_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/eventspec/eventspec/es"
+)
+
+// jsonText returns a JSON string literal of exactly n bytes.
+func jsonText(n int) json.RawMessage {
+	return json.RawMessage(`"` + strings.Repeat("x", n-2) + `"`)
+}
+
+// wantErr checks err has code and a message containing mention ("" for a nil err).
+func wantErr(t *testing.T, what string, err error, code es.Code, mention string) {
+	t.Helper()
+	if code == "" {
+		if err != nil {
+			t.Errorf("%s: unexpected error %v", what, err)
+		}
+		return
+	}
+	if es.CodeOf(err) != code {
+		t.Errorf("%s: got %v, want code %s", what, err, code)
+		return
+	}
+	if !strings.Contains(err.Error(), mention) {
+		t.Errorf("%s: message %q does not mention %q", what, err, mention)
+	}
+}
+
+func TestValidateEvent(t *testing.T) {
+	ok := func() es.Event {
+		return es.Event{Type: "OrderPlaced", Data: json.RawMessage(`{"id":1}`), Tags: []es.Tag{"order:1"}}
+	}
+	tags := func(n int) []es.Tag {
+		out := make([]es.Tag, n)
+		for i := range out {
+			out[i] = es.Tag(fmt.Sprint("t", i))
+		}
+		return out
+	}
+	cases := []struct {
+		name    string
+		edit    func(e *es.Event)
+		code    es.Code
+		mention string
+	}{
+		{"valid", func(e *es.Event) {}, "", ""},
+		{"null data", func(e *es.Event) { e.Data = json.RawMessage(`null`) }, "", ""},
+		{"no tags", func(e *es.Event) { e.Tags = nil }, "", ""},
+		{"empty type", func(e *es.Event) { e.Type = "" }, es.CodeInvalidEvent, "events[3].type is empty"},
+		{"type with NUL", func(e *es.Event) { e.Type = "a\x00" }, es.CodeInvalidEvent, "events[3].type"},
+		{"type of 256 bytes", func(e *es.Event) { e.Type = strings.Repeat("t", 256) }, "", ""},
+		{"type of 257 bytes", func(e *es.Event) { e.Type = strings.Repeat("t", 257) }, es.CodeInvalidEvent, "257 bytes"},
+		{"type not UTF-8", func(e *es.Event) { e.Type = "\xff" }, es.CodeInvalidEvent, "not valid UTF-8"},
+		{"empty data", func(e *es.Event) { e.Data = nil }, es.CodeInvalidEvent, "events[3].data is empty"},
+		{"invalid JSON", func(e *es.Event) { e.Data = json.RawMessage(`{"a":}`) }, es.CodeInvalidEvent, "events[3].data is not valid JSON"},
+		{"two JSON values", func(e *es.Event) { e.Data = json.RawMessage(`1 2`) }, es.CodeInvalidEvent, "not valid JSON"},
+		{"data of exactly the limit", func(e *es.Event) { e.Data = jsonText(es.MaxPayloadBytes) }, "", ""},
+		{"data over the limit", func(e *es.Event) { e.Data = jsonText(es.MaxPayloadBytes + 1) }, es.CodePayloadTooLarge, "events[3].data is 65537 bytes"},
+		{"64 tags", func(e *es.Event) { e.Tags = tags(64) }, "", ""},
+		{"65 tags", func(e *es.Event) { e.Tags = tags(65) }, es.CodeInvalidTag, "65 tags"},
+		{"duplicate tag", func(e *es.Event) { e.Tags = []es.Tag{"a", "b", "a"} }, es.CodeInvalidTag, `duplicate tag "a"`},
+		{"empty tag", func(e *es.Event) { e.Tags = []es.Tag{"a", ""} }, es.CodeInvalidTag, "events[3].tags[1] is empty"},
+		{"tag with escape", func(e *es.Event) { e.Tags = []es.Tag{"a\x1b"} }, es.CodeInvalidTag, "control character"},
+		{"negative schema version", func(e *es.Event) { e.Metadata.SchemaVersion = -2 }, es.CodeInvalidEvent, "schemaVersion -2"},
+		{"event id of 257 bytes", func(e *es.Event) { e.Metadata.EventID = strings.Repeat("i", 257) }, es.CodeInvalidEvent, "longer than 256"},
+		{"metadata just under the limit", func(e *es.Event) {
+			e.Metadata.Extra = map[string]string{"k": strings.Repeat("m", es.MaxPayloadBytes-100)}
+		}, "", ""},
+		{"metadata over the limit", func(e *es.Event) {
+			e.Metadata.Extra = map[string]string{"k": strings.Repeat("m", es.MaxPayloadBytes)}
+		}, es.CodePayloadTooLarge, "events[3].metadata is"},
+		// Regression: escaping grows control characters sixfold, so 20,000
+		// NUL bytes are 120,000 bytes of JSON; the cheap size estimate used
+		// to let them through.
+		{"metadata over the limit once escaped", func(e *es.Event) {
+			e.Metadata.Extra = map[string]string{"k": strings.Repeat("\x00", 20000)}
+		}, es.CodePayloadTooLarge, "events[3].metadata is 120018 bytes"},
+		{"HTML characters escaped over the limit", func(e *es.Event) {
+			e.Metadata.CorrelationID = "c"
+			e.Metadata.Extra = map[string]string{"a": strings.Repeat("<", 11000)}
+		}, es.CodePayloadTooLarge, "events[3].metadata"},
+	}
+	for _, c := range cases {
+		e := ok()
+		c.edit(&e)
+		wantErr(t, c.name, es.ValidateEvent(e, 3), c.code, c.mention)
+	}
+}
+
+func TestValidateNameAndLimit(t *testing.T) {
+	wantErr(t, "collection", es.ValidateName(es.CodeInvalidCollection, "collection", ""), es.CodeInvalidCollection, "collection is empty")
+	wantErr(t, "key", es.ValidateName(es.CodeInvalidKey, "document key", "a\nb"), es.CodeInvalidKey, `document key "a\nb" has a control character at byte 1`)
+	wantErr(t, "valid", es.ValidateName(es.CodeInvalidKey, "key", "k-1"), "", "")
+	for _, c := range []struct {
+		limit, def, max, want int
+		code                  es.Code
+	}{
+		{0, 100, 1000, 100, ""},
+		{1, 100, 1000, 1, ""},
+		{1000, 100, 1000, 1000, ""},
+		{1001, 100, 1000, 1000, ""},
+		{-1, 100, 1000, 0, es.CodeInvalidArgument},
+	} {
+		got, err := es.ValidateLimit(c.limit, c.def, c.max)
+		wantErr(t, fmt.Sprint("limit ", c.limit), err, c.code, fmt.Sprint(c.limit))
+		if got != c.want {
+			t.Errorf("ValidateLimit(%d, %d, %d) = %d, want %d", c.limit, c.def, c.max, got, c.want)
+		}
+	}
+}
+
+func TestAppendRequestValidate(t *testing.T) {
+	ev := []es.Event{{Type: "E", Data: json.RawMessage(`{}`)}}
+	bad := es.FailIfMatch(es.Items(es.QueryItem{}))
+	neg := es.FailIfMatch(es.All()).WithAfter(-1)
+	many := make([]es.Event, es.MaxEventsPerAppend+1)
+	for i := range many {
+		many[i] = ev[0]
+	}
+	cases := []struct {
+		name    string
+		req     es.AppendRequest
+		code    es.Code
+		mention string
+	}{
+		{"stream append", es.AppendRequest{Stream: "s", Expected: es.Exact(2), Events: ev}, "", ""},
+		{"stream-less append", es.AppendRequest{Events: ev}, "", ""},
+		{"no stream but NoStream", es.AppendRequest{Expected: es.NoStream, Events: ev}, es.CodeInvalidStreamID, "stream id is empty"},
+		{"bad stream id", es.AppendRequest{Stream: "a\x00", Events: ev}, es.CodeInvalidStreamID, "stream id"},
+		{"negative expected version", es.AppendRequest{Stream: "s", Expected: es.Exact(-1), Events: ev}, es.CodeInvalidArgument, "expected version -1 is negative"},
+		{"malformed condition", es.AppendRequest{Condition: &bad, Events: ev}, es.CodeInvalidQuery, "neither types nor tags"},
+		{"negative condition after", es.AppendRequest{Condition: &neg, Events: ev}, es.CodeInvalidArgument, "after -1 is negative"},
+		{"empty idempotency key", es.AppendRequest{Idempotency: &es.Idempotency{}, Events: ev}, es.CodeInvalidArgument, "idempotency key"},
+		{"empty to a stream", es.AppendRequest{Stream: "s"}, es.CodeEmptyAppend, `append to stream "s" holds no events`},
+		{"empty to the log", es.AppendRequest{}, es.CodeEmptyAppend, "append to the log holds no events"},
+		{"101 events", es.AppendRequest{Stream: "s", Events: many}, es.CodeTooManyEvents, "101 events; at most 100"},
+		{"100 events", es.AppendRequest{Stream: "s", Events: many[:100]}, "", ""},
+		{"bad second event", es.AppendRequest{Events: append(ev, es.Event{Type: "E"})}, es.CodeInvalidEvent, "events[1].data"},
+	}
+	for _, c := range cases {
+		wantErr(t, c.name, c.req.Validate(), c.code, c.mention)
+	}
+}
+
+func TestWithDefaults(t *testing.T) {
+	ids := es.NewSequentialIDs()
+	got := es.WithDefaults(es.Event{Type: "E"}, ids)
+	want := es.Metadata{EventID: "00000000-0000-7000-8000-000000000001", Category: es.DefaultCategory, SchemaVersion: es.DefaultSchemaVersion}
+	if fmt.Sprint(got.Metadata) != fmt.Sprint(want) {
+		t.Errorf("defaults %+v, want %+v", got.Metadata, want)
+	}
+	kept := es.WithDefaults(es.Event{Type: "E", Metadata: es.Metadata{EventID: "mine", Category: "integration", SchemaVersion: 3}}, ids)
+	if kept.Metadata.EventID != "mine" || kept.Metadata.Category != "integration" || kept.Metadata.SchemaVersion != 3 {
+		t.Errorf("explicit metadata changed: %+v", kept.Metadata)
+	}
+	if next := ids.NewID(); next != "00000000-0000-7000-8000-000000000002" {
+		t.Errorf("WithDefaults used an id for an event that had one: next id is %s", next)
+	}
+}
+
+func TestNewEvent(t *testing.T) {
+	e, err := es.NewEvent("Paid", map[string]int{"amount": 5}, "order:1")
+	if err != nil || e.Type != "Paid" || string(e.Data) != `{"amount":5}` || len(e.Tags) != 1 || e.Tags[0] != "order:1" {
+		t.Errorf("NewEvent = %+v, %v", e, err)
+	}
+	_, err = es.NewEvent("Bad", make(chan int))
+	wantErr(t, "unencodable data", err, es.CodeInvalidEvent, `event "Bad"`)
+	if !e.HasTag("order:1") || e.HasTag("order:2") {
+		t.Errorf("HasTag is wrong for %v", e.Tags)
+	}
+}
