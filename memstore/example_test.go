@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/eventspec/eventspec/es"
 	"github.com/eventspec/eventspec/memstore"
@@ -104,4 +105,57 @@ func ExampleStore_Atomic_dcb() {
 	// Output:
 	// [2] <nil>
 	// APPEND_CONDITION_FAILED
+}
+
+// FailNextCommit makes the next writing unit of work roll back, so tests
+// can prove that a failed commit leaves nothing behind.
+func ExampleStore_FailNextCommit() {
+	ctx := context.Background()
+	s := memstore.New()
+	s.FailNextCommit(nil)
+	_, err := store.Append(ctx, s, es.AppendRequest{Stream: "s", Events: []es.Event{es.MustEvent("Happened", nil)}})
+	fmt.Println(es.CodeOf(err))
+	page, _ := store.ReadAll(ctx, s, store.LogRead{})
+	fmt.Println(len(page.Events))
+	// The fault fires once.
+	res, err := store.Append(ctx, s, es.AppendRequest{Stream: "s", Events: []es.Event{es.MustEvent("Happened", nil)}})
+	fmt.Println(res.Positions, err)
+	// Output:
+	// INJECTED_FAULT
+	// 0
+	// [1] <nil>
+}
+
+// Jobs run when the virtual clock says they are due; a failed run retries
+// with exponential backoff.
+func ExampleStore_VirtualClock() {
+	ctx := context.Background()
+	s := memstore.New()
+	clock := s.VirtualClock()
+	claim := func() []store.Claimed {
+		var got []store.Claimed
+		_ = s.Atomic(ctx, func(tx store.Tx) error {
+			var err error
+			got, err = tx.Jobs().Claim(ctx, 10, time.Minute)
+			return err
+		})
+		return got
+	}
+	_ = s.Atomic(ctx, func(tx store.Tx) error {
+		_, err := tx.Jobs().Enqueue(ctx, store.JobSpec{Kind: "reminder", RunAt: clock.Now().Add(time.Hour), Backoff: time.Second})
+		return err
+	})
+	fmt.Println("due now:", len(claim()))
+	clock.Advance(time.Hour)
+	c := claim()
+	fmt.Println("due after an hour:", c[0].Job.Kind, "attempt", c[0].Lease.Attempt)
+	_ = s.Atomic(ctx, func(tx store.Tx) error {
+		out, err := tx.Jobs().Fail(ctx, c[0].Lease, "smtp down")
+		fmt.Println("retry in", out.RetryAt.Sub(clock.Now()))
+		return err
+	})
+	// Output:
+	// due now: 0
+	// due after an hour: reminder attempt 1
+	// retry in 1s
 }
