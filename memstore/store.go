@@ -347,3 +347,12 @@ func (p *postings) after(after es.Position) []es.Position {
 	}
 	return p.pos[lo:]
 }
+
+// Compile-time checks.
+var (
+	_ store.Store         = (*Store)(nil)
+	_ store.FaultInjector = (*Store)(nil)
+	_ store.EventLog      = (*eventLog)(nil)
+	_ store.Documents     = (*documents)(nil)
+	_ store.Jobs          = (*jobs)(nil)
+)
