@@ -27,21 +27,26 @@ type LoggingConfig struct {
 // succeeded: <type>" (+eventId, and eventIds when several), INFO "Command
 // rejected: <type>" (+errorCode, errorReason), or ERROR "Command failed:
 // <type>" (+errorCode when set, errorReason, eventId).
+//
+// Without a logger (nil or logging.Nop()) the middleware has no hooks and
+// costs nothing.
 func Logging(cfg LoggingConfig) Middleware {
 	log := logging.OrNop(cfg.Logger)
+	if log == logging.Nop() {
+		return Middleware{Name: NameLogging, Order: OrderLogging}
+	}
 	clock := cfg.Clock
 	if clock == nil {
 		clock = es.RealClock{}
 	}
 	base := func(mc Context) logging.Fields {
 		c := mc.Info.Command
-		f := logging.Fields{
-			"commandType":    c.Type,
-			"commandId":      c.ID,
-			"correlationId":  c.Metadata.CorrelationID,
-			"boundedContext": mc.Info.BoundedContext,
-			"category":       string(mc.Info.Category),
-		}
+		f := make(logging.Fields, 12)
+		f["commandType"] = c.Type
+		f["commandId"] = c.ID
+		f["correlationId"] = c.Metadata.CorrelationID
+		f["boundedContext"] = mc.Info.BoundedContext
+		f["category"] = string(mc.Info.Category)
 		if t := mc.Info.TargetAggregate; t != nil {
 			f["targetAggregate"] = t.Type
 			f["aggregateIdField"] = t.IDField

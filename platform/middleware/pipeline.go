@@ -124,6 +124,7 @@ func OnAfterHookError(fn func(AfterHookError)) Option {
 type Pipeline struct {
 	mu         sync.RWMutex
 	mws        []Middleware // insertion order
+	ordered    []Middleware // mws sorted by order; replaced, never modified
 	clock      es.Clock
 	onAfterErr func(AfterHookError)
 }
@@ -144,7 +145,15 @@ func (p *Pipeline) Use(m Middleware) *Pipeline {
 	defer p.mu.Unlock()
 	p.mws = slices.DeleteFunc(p.mws, func(x Middleware) bool { return x.Name == m.Name })
 	p.mws = append(p.mws, m)
+	p.reorder()
 	return p
+}
+
+// reorder rebuilds the sorted snapshot; callers hold mu for writing.
+func (p *Pipeline) reorder() {
+	out := slices.Clone(p.mws)
+	slices.SortStableFunc(out, func(a, b Middleware) int { return cmp.Compare(a.Order, b.Order) })
+	p.ordered = out
 }
 
 // Remove removes the middleware named name and reports whether it existed.
@@ -153,6 +162,7 @@ func (p *Pipeline) Remove(name string) bool {
 	defer p.mu.Unlock()
 	n := len(p.mws)
 	p.mws = slices.DeleteFunc(p.mws, func(x Middleware) bool { return x.Name == name })
+	p.reorder()
 	return len(p.mws) < n
 }
 
@@ -175,23 +185,22 @@ func (p *Pipeline) Clear() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.mws = nil
+	p.ordered = nil
 }
 
 // Clone returns an independent copy with the same middlewares and options.
 func (p *Pipeline) Clone() *Pipeline {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
-	return &Pipeline{mws: slices.Clone(p.mws), clock: p.clock, onAfterErr: p.onAfterErr}
+	return &Pipeline{mws: slices.Clone(p.mws), ordered: p.ordered, clock: p.clock, onAfterErr: p.onAfterErr}
 }
 
 // sorted returns the middlewares by ascending order, stable for equal
-// orders (insertion order).
+// orders (insertion order). The slice is shared: do not modify it.
 func (p *Pipeline) sorted() []Middleware {
 	p.mu.RLock()
-	out := slices.Clone(p.mws)
-	p.mu.RUnlock()
-	slices.SortStableFunc(out, func(a, b Middleware) int { return cmp.Compare(a.Order, b.Order) })
-	return out
+	defer p.mu.RUnlock()
+	return p.ordered
 }
 
 // Names returns the middleware names in execution order
