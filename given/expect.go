@@ -49,6 +49,18 @@ func Expect(v any, path, want string) error {
 	return compare(path, got, want)
 }
 
+// ExpectValue checks that got equals want parsed in got's type, as Expect
+// does for a field; what names the value in the message.
+func ExpectValue(what string, got any, want string) error {
+	if got == nil {
+		if want == "null" || want == "" {
+			return nil
+		}
+		return es.Errorf(CodeMismatch, "%s: expected %q, got null", what, want)
+	}
+	return compare(what, reflect.ValueOf(got), want)
+}
+
 // compare checks got against want parsed in got's type.
 func compare(path string, got reflect.Value, want string) error {
 	for got.Kind() == reflect.Interface {

@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/eventspec/eventspec/es"
 	"github.com/eventspec/eventspec/given"
@@ -220,5 +221,21 @@ func TestExpect(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), `row 2: orderId: expected "o-2", got "o-1"`) || !strings.Contains(err.Error(), `row 4: labels.tier: expected "silver", got "gold"`) || strings.Contains(err.Error(), "row 3") {
 		t.Fatalf("ExpectTable message: %v", err)
+	}
+}
+
+func TestExpectValue(t *testing.T) {
+	if err := given.ExpectValue("result", true, "yes"); err != nil {
+		t.Fatal(err)
+	}
+	if err := given.ExpectValue("result", nil, "null"); err != nil {
+		t.Fatal(err)
+	}
+	err := given.ExpectValue("result", 3*time.Second, "2s")
+	if es.CodeOf(err) != given.CodeMismatch || err.Error() != "EXPECTATION_FAILED: result: expected 2s, got 3s" {
+		t.Fatalf("got %v", err)
+	}
+	if err := given.ExpectValue("result", nil, "x"); es.CodeOf(err) != given.CodeMismatch {
+		t.Fatalf("got %v", err)
 	}
 }

@@ -50,8 +50,9 @@ type Options struct {
 	Output io.Writer
 	// Concurrency runs that many scenarios at once (default 1).
 	Concurrency int
-	// NoColors strips ANSI colours from the output.
-	NoColors bool
+	// Colors keeps ANSI colours in the output (off by default: go test
+	// output usually ends up in a log).
+	Colors bool
 }
 
 // Run runs features as subtests of t through godog, strictly (undefined,
@@ -88,6 +89,14 @@ func Run(t *testing.T, opts Options) {
 	if status != 0 {
 		t.Fatalf("steps: godog exited with status %d (seed %s)", status, os.Getenv("GODOG_SEED"))
 	}
+}
+
+// Check builds the suite and the options Run would use and reports what
+// would make Run fail before any scenario: registration problems, missing
+// features, a bad EVENTSPEC_SEED or EVENTSPEC_FORMAT.
+func Check(opts Options) error {
+	_, _, err := prepare("check", opts)
+	return err
 }
 
 // prepare builds and checks the suite and the godog options.
@@ -149,7 +158,7 @@ func prepare(name string, opts Options) (*Suite, *godog.Options, error) {
 		Strict:      true,
 		Randomize:   seed,
 		Concurrency: opts.Concurrency,
-		NoColors:    opts.NoColors,
+		NoColors:    !opts.Colors,
 	}, nil
 }
 
