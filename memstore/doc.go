@@ -11,7 +11,7 @@
 // Each keeps an undo log: when its function returns an error or panics,
 // every event, document and job it wrote is undone, and global positions
 // stay gapless from 1. Idempotency-conflict audits are the one exception:
-// they record a rejected attempt and persist, as store documents.
+// they record a rejected attempt and persist, as package store specifies.
 //
 // For tests the store can inject faults: FailNextCommit rolls back the next
 // unit of work that would commit a write, and FailAfterWrites fails a later

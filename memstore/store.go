@@ -141,7 +141,7 @@ func (s *Store) ClearFaults() {
 // fn did is undone (idempotency-conflict audits excepted) and the error is
 // returned or the panic re-raised. Units of work do not nest: calling Atomic
 // on the same Store from inside fn blocks until ctx is done.
-func (s *Store) Atomic(ctx context.Context, fn func(tx store.Tx) error) (err error) {
+func (s *Store) Atomic(ctx context.Context, fn func(tx store.Tx) error) error {
 	if fn == nil {
 		return es.Errorf(es.CodeInvalidArgument, "memstore: Atomic needs a function")
 	}
