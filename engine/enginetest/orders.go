@@ -225,11 +225,24 @@ const (
 	SummaryCollection = "order-summaries"
 )
 
+// Option configures Register.
+type Option func(*options)
+
+type options struct{ noRoutes bool }
+
+// WithoutProjections registers the commands without projection routes (no
+// follow-up jobs).
+func WithoutProjections() Option { return func(o *options) { o.noRoutes = true } }
+
 // Register defines CreateOrder, AddItem, SubmitOrder and CancelOrder in reg:
 // aggregate commands on Order (id field orderId) decided by Decider over the
 // CMS, each routed to the orderSummary projection; SubmitOrder's business
 // failure goes to the orderFailures projection.
-func Register(reg *registry.Registry) error {
+func Register(reg *registry.Registry, opts ...Option) error {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	h, err := orchestrator.DeciderHandler(orchestrator.DeciderConfig[Order, Command, Event]{Decider: Decider, Codec: Codec, Decode: decode})
 	if err != nil {
 		return err
@@ -243,6 +256,9 @@ func Register(reg *registry.Registry) error {
 	}
 	for _, d := range defs {
 		d.BoundedContext, d.TargetAggregate, d.AggregateIDField, d.Handler, d.Projection = BoundedContext, "Order", "orderId", h, summary
+		if o.noRoutes {
+			d.Projection, d.Failed = nil, nil
+		}
 		if _, err := registry.DefineAggregate(reg, d); err != nil {
 			return err
 		}

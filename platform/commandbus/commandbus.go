@@ -258,6 +258,22 @@ func (l *Log) RecordCompleted(ctx context.Context, tx store.Tx, r RecordRequest,
 	return l.insert(ctx, tx, r, status, result)
 }
 
+// InsertCompleted is RecordCompleted for a caller that has just checked,
+// in the same unit of work, that the command is not recorded: it skips the
+// lookup. A concurrent insert of the same id fails with VERSION_CONFLICT.
+func (l *Log) InsertCompleted(ctx context.Context, tx store.Tx, r RecordRequest, status command.Status, result json.RawMessage) error {
+	if !status.Final() {
+		return es.Errorf(es.CodeInvalidArgument, "command %q: completion status %q is not executed, rejected or failed", r.CommandID, status)
+	}
+	if len(result) > es.MaxPayloadBytes {
+		return es.Errorf(es.CodePayloadTooLarge, "updateCommandResult.result is %d bytes; at most %d", len(result), es.MaxPayloadBytes)
+	}
+	if err := r.validate(); err != nil {
+		return err
+	}
+	return l.write(ctx, tx, r, status, result)
+}
+
 func (l *Log) insert(ctx context.Context, tx store.Tx, r RecordRequest, status command.Status, result json.RawMessage) (RecordResult, error) {
 	if err := r.validate(); err != nil {
 		return RecordResult{}, err
@@ -269,26 +285,32 @@ func (l *Log) insert(ctx context.Context, tx store.Tx, r RecordRequest, status c
 	if existing != nil {
 		return RecordResult{ExistingStatus: existing.Status, ExistingResult: existing.Result}, nil
 	}
+	if err := l.write(ctx, tx, r, status, result); err != nil {
+		return RecordResult{}, err
+	}
+	return RecordResult{New: true}, nil
+}
+
+// write inserts the record and its index rows.
+func (l *Log) write(ctx context.Context, tx store.Tx, r RecordRequest, status command.Status, result json.RawMessage) error {
 	rec := l.newRecord(r)
 	if status != command.StatusPending {
 		rec.Status, rec.Result, rec.ExecutedAt = status, result, l.clock.Now().UTC()
 	}
 	raw, err := json.Marshal(rec)
 	if err != nil {
-		return RecordResult{}, es.Wrap(es.CodeInternal, err, "command %q: encoding the record", r.CommandID)
+		return es.Wrap(es.CodeInternal, err, "command %q: encoding the record", r.CommandID)
 	}
 	docs := tx.Documents()
 	if _, err := docs.Insert(ctx, CollCommands, r.CommandID, raw); err != nil {
-		return RecordResult{}, err
+		return err
 	}
 	id := json.RawMessage(`"` + jsonEscape(r.CommandID) + `"`)
 	if _, err := docs.Insert(ctx, CollByCorrelation, lenPrefix(rec.Metadata.CorrelationID)+rec.CorrelationCursor, id); err != nil {
-		return RecordResult{}, err
+		return err
 	}
-	if _, err := docs.Insert(ctx, CollByExpiry, timeKey(rec.ExpiresAt, r.CommandID), id); err != nil {
-		return RecordResult{}, err
-	}
-	return RecordResult{New: true}, nil
+	_, err = docs.Insert(ctx, CollByExpiry, timeKey(rec.ExpiresAt, r.CommandID), id)
+	return err
 }
 
 func jsonEscape(s string) string {

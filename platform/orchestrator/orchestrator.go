@@ -203,11 +203,16 @@ func (o *Orchestrator) Execute(ctx context.Context, cmd command.Command) (comman
 	if err := cmd.Validate(); err != nil {
 		return command.Result{}, err
 	}
-	if res, found, err := o.stored(ctx, cmd.ID); err != nil || found {
-		if found {
-			o.stage(StageDuplicate, cmd)
+	// With middleware, an earlier execution is answered before any
+	// middleware runs (a duplicate must not count against a rate limit, for
+	// example). Without middleware the later stages detect it.
+	if o.pipeline != nil {
+		if res, found, err := o.stored(ctx, cmd.ID); err != nil || found {
+			if found {
+				o.stage(StageDuplicate, cmd)
+			}
+			return res, err
 		}
-		return res, err
 	}
 	reg, ok := o.reg.Get(cmd.Type)
 	if !ok {
@@ -220,21 +225,29 @@ func (o *Orchestrator) Execute(ctx context.Context, cmd command.Command) (comman
 			fmt.Sprintf("Command %s belongs to bounded context %q, not %q", cmd.Type, reg.Meta.BoundedContext, cmd.TargetContext),
 			map[string]any{"expected": reg.Meta.BoundedContext, "actual": cmd.TargetContext}))
 	}
-	if r, bad := o.validateArgs(&cmd, reg); bad {
+	aggID, r, bad := o.validateArgs(&cmd, reg)
+	if bad {
 		return o.recordApart(ctx, cmd, reg, r)
 	}
 	info := command.Info{Command: cmd, BoundedContext: reg.Meta.BoundedContext, Category: reg.Meta.Category, TargetAggregate: reg.Meta.TargetAggregate}
 
 	o.stage(StageMiddleware, cmd)
 	if o.pipeline == nil {
-		return o.run(ctx, cmd, reg)
+		return o.run(ctx, cmd, reg, aggID)
 	}
 	ran := false
 	res, err := o.pipeline.Execute(ctx, info, func(ctx context.Context, in command.Info) (command.Result, error) {
 		ran = true
 		c := in.Command
 		c.ID, c.Type, c.Metadata.CorrelationID = cmd.ID, cmd.Type, cmd.Metadata.CorrelationID // middleware cannot change identity
-		return o.run(ctx, c, reg)
+		id := aggID
+		if t := reg.Meta.TargetAggregate; t != nil && string(c.Payload) != string(cmd.Payload) {
+			var err error
+			if id, err = aggregateID(c, t.IDField); err != nil {
+				return rejected(command.CodeValidation, "Invalid command arguments: "+err.Error(), nil), nil
+			}
+		}
+		return o.run(ctx, c, reg, id)
 	})
 	if err != nil {
 		return command.Result{}, err
@@ -275,8 +288,8 @@ func rejected(code, reason string, ctx map[string]any) command.Result {
 }
 
 // validateArgs runs the registration's argument validator and, for
-// aggregate commands, checks the aggregate id field.
-func (o *Orchestrator) validateArgs(cmd *command.Command, reg registry.Registration) (command.Result, bool) {
+// aggregate commands, reads the aggregate id.
+func (o *Orchestrator) validateArgs(cmd *command.Command, reg registry.Registration) (string, command.Result, bool) {
 	if reg.Args != nil {
 		data, errs := reg.Args(cmd.Payload)
 		if len(errs) > 0 {
@@ -286,19 +299,21 @@ func (o *Orchestrator) validateArgs(cmd *command.Command, reg registry.Registrat
 				msgs[i] = e.Message
 				list[i] = map[string]any{"path": e.Path, "message": e.Message, "code": e.Code}
 			}
-			return rejected(command.CodeValidation, "Invalid command arguments: "+strings.Join(msgs, ", "), map[string]any{"errors": list}), true
+			return "", rejected(command.CodeValidation, "Invalid command arguments: "+strings.Join(msgs, ", "), map[string]any{"errors": list}), true
 		}
 		if len(data) > 0 {
 			cmd.Payload = data
 		}
 	}
 	if t := reg.Meta.TargetAggregate; t != nil {
-		if _, err := aggregateID(*cmd, t.IDField); err != nil {
-			return rejected(command.CodeValidation, "Invalid command arguments: "+err.Error(),
+		id, err := aggregateID(*cmd, t.IDField)
+		if err != nil {
+			return "", rejected(command.CodeValidation, "Invalid command arguments: "+err.Error(),
 				map[string]any{"errors": []any{map[string]any{"path": t.IDField, "message": err.Error(), "code": "required"}}}), true
 		}
+		return id, command.Result{}, false
 	}
-	return command.Result{}, false
+	return "", command.Result{}, false
 }
 
 // stored returns the recorded result of commandID, if any.

@@ -54,14 +54,10 @@ func aggregateID(cmd command.Command, field string) (string, error) {
 }
 
 // loadAggregate reads the targeted aggregate's CMS (stage load-cms).
-func (o *Orchestrator) loadAggregate(ctx context.Context, tx store.Tx, cmd command.Command, reg registry.Registration) (*command.Aggregate, int64, error) {
+func (o *Orchestrator) loadAggregate(ctx context.Context, tx store.Tx, id string, reg registry.Registration) (*command.Aggregate, int64, error) {
 	t := reg.Meta.TargetAggregate
 	if t == nil {
 		return nil, 0, nil
-	}
-	id, err := aggregateID(cmd, t.IDField)
-	if err != nil {
-		return nil, 0, es.Errorf(es.CodeInvalidArgument, "command %s: %v", cmd.ID, err)
 	}
 	agg := &command.Aggregate{Type: t.Type, ID: id, Stream: StreamFor(t.Type, id)}
 	doc, err := tx.Documents().Get(ctx, CMSCollectionPrefix+t.Type, id)
@@ -184,7 +180,7 @@ func postAppend(err error, what string) error {
 }
 
 // run executes stages command-log … complete in one unit of work.
-func (o *Orchestrator) run(ctx context.Context, cmd command.Command, reg registry.Registration) (command.Result, error) {
+func (o *Orchestrator) run(ctx context.Context, cmd command.Command, reg registry.Registration, aggID string) (command.Result, error) {
 	var (
 		res    command.Result
 		apart  *command.Result
@@ -202,7 +198,7 @@ func (o *Orchestrator) run(ctx context.Context, cmd command.Command, reg registr
 		}
 
 		o.stage(StageLoadCMS, cmd)
-		agg, docVersion, err := o.loadAggregate(ctx, tx, cmd, reg)
+		agg, docVersion, err := o.loadAggregate(ctx, tx, aggID, reg)
 		if err != nil {
 			return err
 		}
@@ -271,16 +267,11 @@ func (o *Orchestrator) run(ctx context.Context, cmd command.Command, reg registr
 		if err != nil {
 			return postAppend(err, "encoding the result")
 		}
-		rr, err := o.log.RecordCompleted(ctx, tx, recordRequest(cmd), res.Status, raw)
-		if err != nil {
+		// Stage command-log found no record in this unit of work, so insert
+		// directly; a concurrent insert fails and afterFailure reports the
+		// winner's result.
+		if err := o.log.InsertCompleted(ctx, tx, recordRequest(cmd), res.Status, raw); err != nil {
 			return postAppend(err, "recording the command")
-		}
-		if !rr.New {
-			res, isDup, err = o.storedIn(ctx, tx, cmd.ID)
-			if err == nil {
-				err = errDuplicate
-			}
-			return err
 		}
 		if len(res.EventIDs) > 0 && !o.noCorrelations {
 			err := o.log.RecordEventCorrelation(ctx, tx, commandbus.CorrelationRequest{CommandID: cmd.ID, EventIDs: res.EventIDs,
