@@ -375,3 +375,30 @@ func ParseDoc(raw []byte) (Doc, error) {
 	}
 	return d, nil
 }
+
+// StateFunc adapts u to engines that keep the state version beside the
+// state, such as orchestrator.WithStateUpcaster: the returned function
+// upcasts state (a JSON object) stored at stateVersion and returns the
+// current state, without a stateVersion key, and its version. Errors are
+// Upcast's; a state that is not a JSON object is INVALID_ARGUMENT.
+func (u *Upcaster) StateFunc() func(state json.RawMessage, stateVersion int) (json.RawMessage, int, error) {
+	return func(state json.RawMessage, stateVersion int) (json.RawMessage, int, error) {
+		d, err := ParseDoc(state)
+		if err != nil {
+			return nil, 0, err
+		}
+		d[FieldStateVersion] = stateVersion
+		res, err := u.Upcast(d)
+		if err != nil {
+			return nil, 0, err
+		}
+		v := StateVersion(res.Doc)
+		out := maps.Clone(res.Doc)
+		delete(out, FieldStateVersion)
+		raw, err := json.Marshal(out)
+		if err != nil {
+			return nil, 0, es.Wrap(es.CodeInvalidArgument, err, "upcast CMS state does not encode")
+		}
+		return raw, v, nil
+	}
+}
