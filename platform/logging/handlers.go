@@ -236,6 +236,8 @@ func anyValue(x any) any {
 		return t.String()
 	case error:
 		return t.Error()
+	case json.Number:
+		return t // encoding/json writes it as the number it holds
 	case fmt.Stringer:
 		if _, isJSON := x.(json.Marshaler); !isJSON {
 			return t.String()

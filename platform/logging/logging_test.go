@@ -2,6 +2,7 @@ package logging_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -91,12 +92,12 @@ func TestScopedTextOutput(t *testing.T) {
 	l.Trace("tracing", logging.Fields{})
 	l.Info("Command started", logging.Fields{"commandId": "c1", "amount": 3})
 	l.Warn("careful", logging.Fields{"big": new(big.Int).Lsh(big.NewInt(1), 70)})
-	l.Error("boom", logging.Fields{"err": errors.New("disk full"), "nested": map[string]any{"b": 2, "a": 1}})
+	l.Error("boom", logging.Fields{"err": errors.New("disk full"), "nested": map[string]any{"b": 2, "a": 1}, "num": json.Number("12.50")})
 	want := `DEBUG [orders] debugging
 TRACE [orders] tracing
 INFO [orders] Command started {"amount":3,"commandId":"c1"}
 WARN [orders] careful {"big":"1180591620717411303424"}
-ERROR [orders] boom {"err":"disk full","nested":{"a":1,"b":2}}
+ERROR [orders] boom {"err":"disk full","nested":{"a":1,"b":2},"num":12.50}
 `
 	if diff := cmp.Diff(want, buf.String()); diff != "" {
 		t.Errorf("output (-want +got):\n%s", diff)
