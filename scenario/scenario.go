@@ -158,8 +158,8 @@ func (s *DeciderScenario[S, C, E]) evolve(st S, events []E) (S, error) {
 		return st, errors.New("the decider has no Evolve function")
 	}
 	for i, e := range events {
-		if err := report.Guard(fmt.Sprintf("Evolve (event #%d %s)", i+1, report.Value(e)), func() { st = s.d.Evolve(st, e) }); err != nil {
-			return st, err
+		if err := report.Guard("Evolve", func() { st = s.d.Evolve(st, e) }); err != nil {
+			return st, fmt.Errorf("applying event #%d %s: %w", i+1, report.Value(e), err)
 		}
 	}
 	return st, nil
@@ -243,8 +243,8 @@ func (dc *Decision[S, C, E]) run() {
 	for i, e := range emitted {
 		in := clone.Of(evolved)
 		var next S
-		if err := report.Guard(fmt.Sprintf("Evolve (new event #%d %s)", i+1, report.Value(e)), func() { next = s.d.Evolve(evolved, e) }); err != nil {
-			dc.fail("%v", err)
+		if err := report.Guard("Evolve", func() { next = s.d.Evolve(evolved, e) }); err != nil {
+			dc.fail("applying new event #%d %s: %v", i+1, report.Value(e), err)
 			return
 		}
 		if eq, _ := report.Equal(in, evolved, s.opts); !eq {

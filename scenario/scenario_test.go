@@ -360,7 +360,7 @@ func TestPanicsAreReported(t *testing.T) {
 		t.Errorf("panic message:\n%s", msgs[0])
 	}
 	d.Evolve = func(int, int) int { panic("evolve exploded") }
-	if err := scenario.Decider(d).Given(1).When(1).Err(); err == nil || !strings.Contains(err.Error(), "Evolve (event #1 1) panicked: evolve exploded") {
+	if err := scenario.Decider(d).Given(1).When(1).Err(); err == nil || !strings.Contains(err.Error(), "applying event #1 1: Evolve panicked: evolve exploded") {
 		t.Errorf("evolve panic: %v", err)
 	}
 	if err := scenario.Decider(decider.Decider[int, int, int]{}).When(1).Err(); err == nil || !strings.Contains(err.Error(), "no Initial function") {
