@@ -56,6 +56,8 @@ type Stats struct {
 	JobsFailed  int `json:"jobsFailed"`
 	JobsDead    int `json:"jobsDead"`
 	WorkerSteps int `json:"workerSteps"`
+	// JobsRunByKind counts completed jobs per kind.
+	JobsRunByKind map[string]int `json:"jobsRunByKind,omitempty"`
 }
 
 type config struct {
@@ -242,7 +244,12 @@ func (e *Engine) AddWorker(w Worker) error {
 func (e *Engine) Stats() Stats {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return e.stats
+	st := e.stats
+	st.JobsRunByKind = make(map[string]int, len(e.stats.JobsRunByKind))
+	for k, v := range e.stats.JobsRunByKind {
+		st.JobsRunByKind[k] = v
+	}
+	return st
 }
 
 // RunUntilIdle runs workers and due jobs until no worker progresses and no
@@ -342,6 +349,10 @@ func (e *Engine) runJob(ctx context.Context, c store.Claimed) error {
 	if runErr == nil {
 		e.mu.Lock()
 		e.stats.JobsRun++
+		if e.stats.JobsRunByKind == nil {
+			e.stats.JobsRunByKind = map[string]int{}
+		}
+		e.stats.JobsRunByKind[c.Job.Kind]++
 		e.mu.Unlock()
 		return nil
 	}

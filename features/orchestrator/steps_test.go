@@ -1,0 +1,16 @@
+package orchestrator_test
+
+import (
+	"embed"
+	"testing"
+
+	"github.com/eventspec/eventspec/engine/enginetest"
+	"github.com/eventspec/eventspec/steps"
+)
+
+//go:embed *.feature
+var specs embed.FS
+
+func TestFeatures(t *testing.T) {
+	steps.Run(t, steps.Options{Features: specs, Register: enginetest.RegisterSteps})
+}
