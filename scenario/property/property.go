@@ -260,7 +260,10 @@ func outcomeLine[E any](o decider.Outcome[E]) string {
 	return fmt.Sprintf("status %q", o.Status)
 }
 
-// gherkin renders the counterexample.
+// gherkin renders the counterexample in the step vocabulary of package
+// steps: a horizontal "Given the events:" table (a type column, then one
+// column per top-level data field), "When I decide to <Command> with:" and
+// a vertical field | value table, then the broken expectation.
 func (m Model[S, C, E]) gherkin(history []E, cmd C, then string, details []string) string {
 	name := m.Decider.Name
 	if name == "" {
@@ -272,20 +275,19 @@ func (m Model[S, C, E]) gherkin(history []E, cmd C, then string, details []strin
 	if len(history) == 0 {
 		b.WriteString("    Given no events\n")
 	} else {
-		rows := [][]string{{"type", "data"}}
-		for _, e := range history {
-			typ, data := m.eventText(e)
-			rows = append(rows, []string{typ, data})
-		}
 		b.WriteString("    Given the events:\n")
-		b.WriteString(gherkinTable(rows, "      "))
+		b.WriteString(gherkinTable(m.eventRows(history), "      "))
 	}
-	cmdName, fields := commandText(cmd)
+	cmdName, fields := dataFields(cmd)
 	if len(fields) == 0 {
-		fmt.Fprintf(&b, "    When I decide to %q\n", cmdName)
+		fmt.Fprintf(&b, "    When I decide to %s\n", cmdName)
 	} else {
-		fmt.Fprintf(&b, "    When I decide to %q with:\n", cmdName)
-		b.WriteString(gherkinTable(append([][]string{{"field", "value"}}, fields...), "      "))
+		rows := [][]string{{"field", "value"}}
+		for _, f := range fields {
+			rows = append(rows, []string{f.name, f.value})
+		}
+		fmt.Fprintf(&b, "    When I decide to %s with:\n", cmdName)
+		b.WriteString(gherkinTable(rows, "      "))
 	}
 	fmt.Fprintf(&b, "    Then %s\n", then)
 	for _, d := range details {
@@ -294,6 +296,54 @@ func (m Model[S, C, E]) gherkin(history []E, cmd C, then string, details []strin
 		}
 	}
 	return b.String()
+}
+
+// eventRows renders events as a horizontal table: "type" then the union of
+// their top-level fields in order of first appearance (empty cells where
+// an event lacks a field). Events whose data is not a JSON object fall
+// back to a "type | data" table of raw JSON.
+func (m Model[S, C, E]) eventRows(events []E) [][]string {
+	type row struct {
+		typ    string
+		raw    string
+		fields []field
+		object bool
+	}
+	rows := make([]row, len(events))
+	allObjects := true
+	for i, e := range events {
+		typ, raw := m.eventText(e)
+		fields, ok := objectFields(raw)
+		rows[i] = row{typ: typ, raw: raw, fields: fields, object: ok}
+		allObjects = allObjects && ok
+	}
+	if !allObjects {
+		out := [][]string{{"type", "data"}}
+		for _, r := range rows {
+			out = append(out, []string{r.typ, r.raw})
+		}
+		return out
+	}
+	var cols []string
+	index := map[string]int{}
+	for _, r := range rows {
+		for _, f := range r.fields {
+			if _, ok := index[f.name]; !ok {
+				index[f.name] = len(cols)
+				cols = append(cols, f.name)
+			}
+		}
+	}
+	out := [][]string{append([]string{"type"}, cols...)}
+	for _, r := range rows {
+		cells := make([]string, len(cols)+1)
+		cells[0] = r.typ
+		for _, f := range r.fields {
+			cells[index[f.name]+1] = f.value
+		}
+		out = append(out, cells)
+	}
+	return out
 }
 
 // eventText names an event and renders its data as JSON.
@@ -310,37 +360,48 @@ func (m Model[S, C, E]) eventText(e E) (string, string) {
 	return decider.TypeName(e), string(raw)
 }
 
-// commandText names a command and lists its top-level JSON fields in
-// declaration order (string values unquoted).
-func commandText(cmd any) (string, [][]string) {
-	name := decider.TypeName(cmd)
-	raw, err := json.Marshal(cmd)
+type field struct{ name, value string }
+
+// dataFields names a value by its Go type and lists its top-level JSON
+// fields; a value that is not a JSON object becomes one "value" field.
+func dataFields(v any) (string, []field) {
+	name := decider.TypeName(v)
+	raw, err := json.Marshal(v)
 	if err != nil {
-		return name, [][]string{{"value", fmt.Sprintf("%+v", cmd)}}
+		return name, []field{{"value", fmt.Sprintf("%+v", v)}}
 	}
-	dec := json.NewDecoder(strings.NewReader(string(raw)))
-	tok, err := dec.Token()
-	if err != nil || tok != json.Delim('{') {
-		return name, [][]string{{"value", string(raw)}}
+	fields, ok := objectFields(string(raw))
+	if !ok {
+		return name, []field{{"value", string(raw)}}
 	}
-	var fields [][]string
+	return name, fields
+}
+
+// objectFields lists the top-level fields of a JSON object in order,
+// string values unquoted and other values as JSON. ok is false when raw is
+// not an object.
+func objectFields(raw string) (fields []field, ok bool) {
+	dec := json.NewDecoder(strings.NewReader(raw))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, false
+	}
 	for dec.More() {
 		k, err := dec.Token()
 		if err != nil {
-			break
+			return nil, false
 		}
 		var v json.RawMessage
 		if err := dec.Decode(&v); err != nil {
-			break
+			return nil, false
 		}
 		val := string(v)
 		var s string
 		if json.Unmarshal(v, &s) == nil {
 			val = s
 		}
-		fields = append(fields, []string{fmt.Sprint(k), val})
+		fields = append(fields, field{fmt.Sprint(k), val})
 	}
-	return name, fields
+	return fields, true
 }
 
 // gherkinTable renders rows as an aligned Gherkin data table, escaping
