@@ -120,6 +120,10 @@ type Config[S, C, E any] struct {
 	// SchemaVersion is stamped on every event written; 0 keeps what the
 	// codec set (and the store's default, 1, when it set nothing).
 	SchemaVersion int
+	// Category, when set, is stamped on every event written (for example
+	// "domain" or "integration"); empty keeps what the codec set (and the
+	// store's default when it set nothing).
+	Category string
 	// Decider decides; its Initial state is what an empty stream folds to.
 	Decider Decider[S, C, E]
 	// Codec maps domain events to stored events and back.
@@ -173,7 +177,7 @@ var streamTypePattern = regexp.MustCompile(`^[a-z0-9]{1,64}$`)
 //
 // Every written event gets id "<streamtype>_event_<IDs.NewID()>",
 // correlation id, causation id = command id and the configured schema
-// version. Faults go through HandleError.
+// version and category. Faults go through HandleError.
 func NewHandler[S, C, E any](cfg Config[S, C, E]) (*Handler[S, C, E], error) {
 	return newHandler(cfg, false)
 }
@@ -379,6 +383,9 @@ func (h *Handler[S, C, E]) stamp(ev es.Event, cmd Command[C]) es.Event {
 	ev.Metadata.CausationID = cmd.ID
 	if h.cfg.SchemaVersion > 0 {
 		ev.Metadata.SchemaVersion = h.cfg.SchemaVersion
+	}
+	if h.cfg.Category != "" {
+		ev.Metadata.Category = h.cfg.Category
 	}
 	if len(cmd.Extra) > 0 {
 		extra := make(map[string]string, len(cmd.Extra)+len(ev.Metadata.Extra))

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -565,6 +567,55 @@ func TestHandlerReadsLongStreams(t *testing.T) {
 	}
 	if res.ExpectedVersion != n+1 || res.Version != n+2 || res.Data != n+1 {
 		t.Errorf("result = %+v", res)
+	}
+}
+
+func TestHandlerCategoryAndCodecMetadata(t *testing.T) {
+	e := newEnv(t)
+	cfg := e.config()
+	cfg.SchemaVersion = 0
+	cfg.Category = "integration"
+	res, err := e.handler(cfg, true).Execute(e.ctx, e.store, cmd("c", openAccount{ID: "a1", Owner: "ann"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := e.read("account-a1")[0].Metadata
+	if m.Category != "integration" || m.SchemaVersion != es.DefaultSchemaVersion || res.Events[0].Metadata.Category != "integration" {
+		t.Errorf("metadata = %+v", m)
+	}
+}
+
+// Handlers are safe for concurrent use; the store serialises the units of
+// work, so every deposit lands exactly once.
+func TestHandlerConcurrentExecutions(t *testing.T) {
+	e := newEnv(t)
+	e.seed("account-a1", opened{Owner: "ann"})
+	h := e.handler(e.config(), false)
+	const n = 20
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := h.Execute(e.ctx, e.store, cmd(fmt.Sprintf("cmd-%d", i), deposit{ID: "a1", Amount: 1}))
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	recs := e.read("account-a1")
+	ids := map[string]bool{}
+	for _, r := range recs[1:] {
+		ids[r.Metadata.EventID] = true
+	}
+	if len(recs) != n+1 || len(ids) != n {
+		t.Errorf("%d events with %d distinct ids, want %d", len(recs)-1, len(ids), n)
 	}
 }
 
