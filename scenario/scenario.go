@@ -31,9 +31,20 @@
 //   - deciding again on a freshly folded state must give the same outcome;
 //   - a panic in Initial, Evolve or Decide is reported, never propagated.
 //
+// So Decide runs twice per When (and Initial and Evolve several times): a
+// decider that counts its calls sees that. The command is deep-copied
+// before each run.
+//
 // Comparison is go-cmp with every field compared (unexported too), func
-// values ignored, and types' Equal methods honoured; add options (for
-// example cmpopts.EquateEmpty) with WithCmpOptions.
+// values ignored, NaN equal to NaN, and types' Equal methods honoured; add
+// options (for example cmpopts.EquateEmpty) with WithCmpOptions.
+//
+// Decisions use DefaultContext (the virtual clock's start instant,
+// "cmd_test_001", "corr_test_001") unless WithContext says otherwise.
+//
+// Integrity problems are reported by the first Then method called on a
+// Decision (once per Decision) and by every Check method, and are
+// available from Err.
 package scenario
 
 import (
@@ -58,7 +69,7 @@ type T interface {
 
 // DefaultContext is the decision context scenarios use unless told
 // otherwise: the virtual clock's start instant and fixed ids, so results
-// are the same on every run.
+// are the same on every run. Treat it as a constant.
 var DefaultContext = decider.Context{
 	Now:           es.DefaultVirtualStart,
 	CommandID:     "cmd_test_001",

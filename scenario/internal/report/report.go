@@ -11,14 +11,16 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 // Options returns the comparison options scenarios use: every field
-// (unexported ones too) is compared, function values are ignored, then the
-// user's options apply.
+// (unexported ones too) is compared, function values are ignored, NaNs
+// equal NaNs, then the user's options apply.
 func Options(user ...cmp.Option) cmp.Options {
 	return cmp.Options{
 		cmp.Exporter(func(reflect.Type) bool { return true }),
+		cmpopts.EquateNaNs(),
 		cmp.FilterPath(func(p cmp.Path) bool {
 			return p.Last().Type() != nil && p.Last().Type().Kind() == reflect.Func
 		}, cmp.Ignore()),

@@ -2,6 +2,7 @@ package report
 
 import (
 	"errors"
+	"math"
 	"reflect"
 	"strings"
 	"testing"
@@ -28,6 +29,10 @@ func TestEqualComparesUnexportedAndIgnoresFuncs(t *testing.T) {
 	b.tags["y"] = true
 	if eq, _ := Equal(a, b, opts); eq {
 		t.Error("an unexported difference went unnoticed")
+	}
+	nan := struct{ F float64 }{math.NaN()}
+	if eq, _ := Equal(nan, nan, opts); !eq {
+		t.Error("a NaN state differs from itself")
 	}
 	panicky := Options(cmp.Comparer(func(x, y item) bool { panic("bad option") }))
 	if _, err := Equal(item{SKU: "a"}, item{SKU: "b"}, panicky); err == nil || !strings.Contains(err.Error(), "bad option") {
