@@ -325,6 +325,8 @@ type Failure struct {
 	Details string
 }
 
+// Error renders the whole failure: what failed, the Given/When/outcome
+// and the details.
 func (f *Failure) Error() string {
 	return fmt.Sprintf("%s scenario: %s failed\n%s%s", f.Scenario, f.Check, f.Context, f.Details)
 }

@@ -91,6 +91,7 @@ type HandlerError struct {
 	Err   error
 }
 
+// Error renders "handler <name>: <stage> <stream>: <cause>".
 func (e *HandlerError) Error() string {
 	if e.Stream == "" {
 		return fmt.Sprintf("handler %s: %s: %v", e.Handler, e.Stage, e.Err)
