@@ -45,6 +45,9 @@
 // Integrity problems are reported by the first Then method called on a
 // Decision (once per Decision) and by every Check method, and are
 // available from Err.
+//
+// Engine (engine.go) runs the same style of scenario through the command
+// engine and a store instead of a bare decider.
 package scenario
 
 import (
