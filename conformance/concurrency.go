@@ -389,8 +389,13 @@ func concMixed(c *logCase) {
 }
 
 func concTailReader(c *logCase) {
-	const writers, perWriter = 4, 25
+	const writers, perWriter, backlog = 4, 25, 10
 	var o Oracle
+	// The reader starts behind: a backlog of events is already there.
+	for i := 0; i < backlog; i++ {
+		req := es.AppendRequest{Events: []es.Event{c.ev("Backlog")}}
+		o.Append(req, c.mustAppend("backlog", req), nil)
+	}
 	done := make(chan struct{})
 	errs := make([]error, writers)
 	var wg sync.WaitGroup
@@ -431,6 +436,10 @@ func concTailReader(c *logCase) {
 			c.Fatalf("tail read after %d: %v", after, err)
 		}
 		o.LogRead(opts, page)
+		if msg := pageProgress(after, page); msg != "" {
+			<-done
+			c.Fatalf("tail read after %d: %s", after, msg)
+		}
 		seen = append(seen, page.Events...)
 		after = page.Next
 		if finished && len(page.Events) == 0 && !page.HasMore {
@@ -441,8 +450,8 @@ func concTailReader(c *logCase) {
 		c.Fatalf("%v", err)
 	}
 	final := c.log()
-	if len(final) != writers*perWriter {
-		c.Fatalf("log holds %d events, want %d", len(final), writers*perWriter)
+	if len(final) != backlog+writers*perWriter {
+		c.Fatalf("log holds %d events, want %d", len(final), backlog+writers*perWriter)
 	}
 	if got, want := idsOf(seen), idsOf(final); !slices.Equal(got, want) {
 		c.Fatalf("the tail reader saw %d events (positions %v), the log holds %d (positions %v): events skipped or repeated",
@@ -543,8 +552,12 @@ type checkpointState struct {
 }
 
 func concCheckpoint(c *logCase) {
-	const writers, perWriter = 3, 20
+	const writers, perWriter, backlog = 3, 20, 10
 	const coll, key = "conformance-checkpoints", "tail-reader"
+	// The reader starts behind: a backlog of events is already there.
+	for i := 0; i < backlog; i++ {
+		c.mustAppendIf(nil, c.ev("Backlog"))
+	}
 	done := make(chan struct{})
 	errs := make([]error, writers)
 	var wg sync.WaitGroup
@@ -593,6 +606,9 @@ func concCheckpoint(c *logCase) {
 			page, err := tx.Events().ReadAll(c.ctx, store.LogRead{After: st.After, Limit: 4})
 			if err != nil {
 				return err
+			}
+			if msg := pageProgress(st.After, page); msg != "" {
+				return fmt.Errorf("%w: read after %d: %s", errNoProgress, st.After, msg)
 			}
 			for _, e := range page.Events {
 				st.Handled = append(st.Handled, e.Metadata.EventID)
@@ -643,8 +659,8 @@ func concCheckpoint(c *logCase) {
 		c.Fatalf("reading the final checkpoint: %v", err)
 	}
 	final := c.log()
-	if len(final) != writers*perWriter {
-		c.Fatalf("log holds %d events, want %d", len(final), writers*perWriter)
+	if len(final) != backlog+writers*perWriter {
+		c.Fatalf("log holds %d events, want %d", len(final), backlog+writers*perWriter)
 	}
 	if want := idsOf(final); !slices.Equal(st.Handled, want) {
 		c.Fatalf("after %d batches (%d crashed) the reader handled %d events, the log holds %d: not every event exactly once, in order (handled %v, log %v)",
@@ -656,6 +672,28 @@ func concCheckpoint(c *logCase) {
 	if crashes == 0 {
 		c.Fatalf("the reader never crashed; the case did not exercise resuming")
 	}
+}
+
+// errNoProgress marks a reader that cannot move on.
+var errNoProgress = errors.New("the tail reader cannot make progress")
+
+// pageProgress describes why a ReadAll page after cursor after cannot
+// move a tail reader forward ("" when it can): events at or before the
+// cursor, a Next that does not advance past them, or an empty page that
+// claims more.
+func pageProgress(after es.Position, page store.LogPage) string {
+	for _, e := range page.Events {
+		if e.Position <= after {
+			return fmt.Sprintf("returned position %d, not after the cursor", e.Position)
+		}
+	}
+	if len(page.Events) > 0 && page.Next <= after {
+		return fmt.Sprintf("returned %d events but Next %d does not advance", len(page.Events), page.Next)
+	}
+	if len(page.Events) == 0 && page.HasMore {
+		return "returned an empty page with HasMore"
+	}
+	return ""
 }
 
 // cancelled returns a context that is already cancelled.

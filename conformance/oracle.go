@@ -23,6 +23,11 @@ func ReadLog(ctx context.Context, s store.Store) ([]es.Recorded, error) {
 		if err != nil {
 			return all, err
 		}
+		for _, e := range page.Events {
+			if e.Position <= after {
+				return all, fmt.Errorf("ReadAll after %d returned position %d, which is not after the cursor", after, e.Position)
+			}
+		}
 		all = append(all, page.Events...)
 		if len(page.Events) == 0 {
 			if page.HasMore {
