@@ -200,3 +200,13 @@ func TestValidate(t *testing.T) {
 		t.Errorf("Validate message\n got %s\nwant %s", err, want)
 	}
 }
+
+func TestEmptyDefinition(t *testing.T) {
+	f := fsm.Define[status]("draft", nil)
+	if f.IsValid("draft") || f.Can("draft", "x") || !f.IsTerminal("draft") || len(f.States()) != 0 || f.Transitions() != nil {
+		t.Error("an empty FSM allows something")
+	}
+	if err := f.Validate(); err == nil || err.Error() != `FSM_INVALID_DEFINITION: initial state "draft" is not a declared state` {
+		t.Errorf("Validate = %v", err)
+	}
+}

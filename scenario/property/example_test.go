@@ -45,12 +45,13 @@ var withinCapacity = invariant.Must(invariant.New(invariant.Def[Tank]{
 type quietTB struct{ fakeTB }
 
 func Example() {
-	fills := rapid.Custom(func(t *rapid.T) Fill { return Fill{Litres: rapid.IntRange(1, 20).Draw(t, "litres")} })
+	fills := rapid.Map(rapid.SampledFrom([]int{5, 10, 20}), func(l int) Fill { return Fill{Litres: l} })
 	model := func(guarded bool) property.Model[Tank, Fill, Filled] {
 		return property.Model[Tank, Fill, Filled]{
 			Decider:    tank(guarded),
 			Commands:   property.Always[Tank](fills),
 			Invariants: invariant.NewSet(withinCapacity),
+			MaxSteps:   10,
 		}
 	}
 
