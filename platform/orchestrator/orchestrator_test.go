@@ -561,3 +561,17 @@ func ExampleOrchestrator_Execute() {
 	// true 1
 	// rejected ORDER_NOT_FOUND
 }
+
+func TestDuplicateRunsNoHandler(t *testing.T) {
+	f := newFixture(t)
+	calls := 0
+	handlerReg(t, f, func(ctx context.Context, hc *command.HandlerContext) (command.HandlerResult, error) {
+		calls++
+		return command.Success(nil, 1, es.MustEvent("ThingDone", map[string]int{"n": calls})), nil
+	})
+	f.exec(thing("t1"))
+	f.exec(thing("t1"))
+	if r := f.exec(thing("t1")); !r.Duplicate || calls != 1 {
+		t.Fatalf("handler ran %d times for one command id (last result %+v)", calls, r)
+	}
+}
