@@ -21,6 +21,7 @@ type NotFoundError struct {
 // Name is the error's class name in the original platform.
 func (e *NotFoundError) Name() string { return "NotFoundError" }
 
+// Error renders "<CODE>: <message>".
 func (e *NotFoundError) Error() string {
 	return fmt.Sprintf("%s: %s not found: %s", es.CodeNotFound, e.Table, e.ID)
 }
@@ -47,6 +48,7 @@ type VersionConflictError struct {
 // Name is the error's class name in the original platform.
 func (e *VersionConflictError) Name() string { return "VersionConflictError" }
 
+// Error renders "<CODE>: <message>".
 func (e *VersionConflictError) Error() string {
 	return fmt.Sprintf("%s: Version conflict for %s %s: expected %d, got %d",
 		es.CodeVersionConflict, e.Table, e.ID, e.ExpectedVersion, e.ActualVersion)

@@ -46,6 +46,7 @@ type UpcastError struct {
 // Name is the error's class name in the original platform.
 func (e *UpcastError) Name() string { return "CMSUpcasterError" }
 
+// Error renders "<CODE>: <message>".
 func (e *UpcastError) Error() string {
 	if e.Cause != nil {
 		return fmt.Sprintf("%s: %s: %v", e.ErrCode, e.Message, e.Cause)

@@ -50,6 +50,7 @@ type Error struct {
 // Name is the error's class name in the original platform.
 func (e *Error) Name() string { return "EventUpcasterError" }
 
+// Error renders "<CODE>: <message>" (plus the cause, when there is one).
 func (e *Error) Error() string {
 	if e.Cause != nil {
 		return fmt.Sprintf("%s: %s: %v", e.ErrCode, e.Message, e.Cause)
