@@ -3,7 +3,9 @@ package steps
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
+	"regexp"
 	"strings"
 
 	"github.com/cucumber/godog"
@@ -171,6 +173,9 @@ func verdictOf(w *World) (invariantVerdict, error) {
 	return invariantVerdict{}, failf("no invariant has been checked, asserted or validated yet (last result %T)", w.LastResult)
 }
 
+// quoted finds the double-quoted names of a list like "a", "b".
+var quoted = regexp.MustCompile(`"([^"]*)"`)
+
 // assertOutcome marks LastResult after an assert step, whose verdict is
 // LastErr.
 type assertOutcome struct{}
@@ -249,6 +254,45 @@ func registerInvariantSteps(s *Suite) {
 				return failf("expected the invariant to hold, but it is violated: %s", showList(codesOf(v.violations)))
 			}
 			return failf("expected the invariant to be violated, but it holds")
+		}
+		return nil
+	})
+	s.Then(`^the invariants? ("[^"]*"(?:, "[^"]*")*) should (hold|be violated)$`, func(ctx context.Context, list, how string) error {
+		w, err := world(ctx)
+		if err != nil {
+			return err
+		}
+		if w.LastErr != nil {
+			return failf("expected a state to check, but the last step failed with %v", w.LastErr)
+		}
+		if w.dec.agg == nil {
+			return es.Errorf(CodeInvalidStep, "no state is given yet: start with \"Given an <aggregate> state:\" or \"Given the events:\"")
+		}
+		st, err := currentState(ctx)
+		if err != nil {
+			return err
+		}
+		agg := w.dec.agg
+		var broken []string
+		for _, m := range quoted.FindAllStringSubmatch(list, -1) {
+			name := m[1]
+			inv, ok := agg.invariants[name]
+			if !ok {
+				return es.Errorf(CodeInvalidStep, "aggregate %q has no invariant %q (registered: %s)", agg.name, name, strings.Join(agg.invOrder, ", "))
+			}
+			r, err := inv.validate(st)
+			if err != nil {
+				return err
+			}
+			if !r.Valid {
+				broken = append(broken, fmt.Sprintf("%s (%s): %s", name, r.Code, r.Message))
+			}
+		}
+		switch {
+		case how == "hold" && len(broken) > 0:
+			return failf("expected the invariants to hold on %s, but:\n  %s", given.Render(st), strings.Join(broken, "\n  "))
+		case how == "be violated" && len(broken) == 0:
+			return failf("expected %s to be violated on %s, but they hold", list, given.Render(st))
 		}
 		return nil
 	})
