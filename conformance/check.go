@@ -89,19 +89,11 @@ func (k *kit) wantCode(what string, err error, code es.Code, mentions ...string)
 	return true
 }
 
-// mustCode is wantCode that stops the case on a mismatch.
-func (k *kit) mustCode(what string, err error, code es.Code, mentions ...string) {
-	k.t.Helper()
-	if !k.wantCode(what, err, code, mentions...) {
-		k.t.Fatalf("%s: stopping: later steps depend on this error", what)
-	}
-}
-
 // diff fails the case (without stopping it) when got and want differ,
 // showing a go-cmp diff (-want +got).
-func (k *kit) diff(what string, want, got any, opts ...cmp.Option) bool {
+func (k *kit) diff(what string, want, got any) bool {
 	k.t.Helper()
-	if d := cmp.Diff(want, got, opts...); d != "" {
+	if d := cmp.Diff(want, got); d != "" {
 		k.t.Errorf("%s: mismatch (-want +got):\n%s", what, d)
 		return false
 	}
@@ -120,15 +112,6 @@ func (k *kit) appendOK(what string, req es.AppendRequest) es.AppendResult {
 		return err
 	})
 	return res
-}
-
-// appendErr appends req in its own unit of work and returns the error.
-func (k *kit) appendErr(what string, req es.AppendRequest) error {
-	k.t.Helper()
-	return k.try(what, func(tx store.Tx) error {
-		_, err := tx.Events().Append(k.ctx(), req)
-		return err
-	})
 }
 
 // logEvents reads the whole global log (ReadLog) and stops the case on error.
@@ -351,7 +334,8 @@ func (k *kit) deadLetters(after string, limit int) ([]store.Job, error) {
 }
 
 // jobView is a store.Job with its payload in canonical JSON (adapters may
-// store payloads as JSON values rather than bytes) and its times in UTC.
+// store payloads as JSON values rather than bytes); times compare with
+// time.Equal, as go-cmp does for time.Time.
 type jobView struct {
 	ID          string
 	Kind        string
