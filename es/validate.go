@@ -17,6 +17,9 @@ func checkName(s string) error {
 	if len(s) > MaxNameBytes {
 		return fmt.Errorf("is %d bytes long; at most %d", len(s), MaxNameBytes)
 	}
+	if printableASCII(s) { // the common case, decided without decoding runes
+		return nil
+	}
 	if !utf8.ValidString(s) {
 		return fmt.Errorf("%s is not valid UTF-8", quote(s))
 	}
@@ -26,6 +29,17 @@ func checkName(s string) error {
 		}
 	}
 	return nil
+}
+
+// printableASCII reports whether every byte of s is printable ASCII (0x20
+// to 0x7e), which makes s valid UTF-8 free of control characters.
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // quote renders s for an error message, shortened when long.

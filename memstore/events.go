@@ -125,13 +125,13 @@ func (l *eventLog) Append(ctx context.Context, req es.AppendRequest) (es.AppendR
 			ev.Metadata.Extra = maps.Clone(ev.Metadata.Extra)
 		}
 		pos := es.Position(st.log.n + 1)
-		rec := es.Recorded{Event: ev, Position: pos, RecordedAt: now}
+		rec := st.log.grow()
+		rec.Event, rec.Position, rec.RecordedAt = ev, pos, now
 		if sp != nil {
 			sp.pos = append(sp.pos, pos)
 			rec.StreamID = req.Stream
 			rec.StreamVersion = es.Version(len(sp.pos))
 		}
-		st.log.push(rec)
 		index(st.byType, ev.Type, pos)
 		for _, tg := range ev.Tags {
 			index(st.byTag, tg, pos)
@@ -482,7 +482,9 @@ type recLog struct {
 // at returns the i-th record (0-based; position i+1).
 func (l *recLog) at(i int) *es.Recorded { return &l.chunks[i>>chunkBits][i&(1<<chunkBits-1)] }
 
-func (l *recLog) push(r es.Recorded) {
+// grow adds a zero record at the end of the log and returns it to be
+// filled in place.
+func (l *recLog) grow() *es.Recorded {
 	c := l.n >> chunkBits
 	if c == len(l.chunks) {
 		capacity := 1 << chunkBits
@@ -491,8 +493,9 @@ func (l *recLog) push(r es.Recorded) {
 		}
 		l.chunks = append(l.chunks, make([]es.Recorded, 0, capacity))
 	}
-	l.chunks[c] = append(l.chunks[c], r)
+	l.chunks[c] = append(l.chunks[c], es.Recorded{})
 	l.n++
+	return &l.chunks[c][len(l.chunks[c])-1]
 }
 
 // truncate keeps the first n records.
