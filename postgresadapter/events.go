@@ -1,0 +1,584 @@
+package postgresadapter
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/eventspec/eventspec/es"
+	"github.com/eventspec/eventspec/store"
+)
+
+// eventLog is a tx seen as a store.EventLog.
+type eventLog tx
+
+// Expected-version and condition kinds passed to append_events.
+const (
+	expectAny int16 = iota
+	expectNoStream
+	expectExists
+	expectExact
+)
+
+const (
+	condNone int16 = iota
+	condAll
+	condItems
+)
+
+// appendArgs is an append flattened into the parameters of append_events.
+type appendArgs struct {
+	stream   *string
+	expect   int16
+	expectV  int64
+	cond     int16
+	after    int64
+	items    []byte
+	idemKey  *string
+	idemFP   *string
+	types    []string
+	data     [][]byte
+	tagFrom  []int32
+	tagTo    []int32
+	tags     []string
+	tagEvent []int32
+	ids      []string
+	corr     []string
+	caus     []string
+	cat      []string
+	sv       []int32
+	extra    [][]byte
+}
+
+// storable reports INVALID_EVENT when a metadata string cannot be stored
+// exactly in a PostgreSQL text column (NUL, invalid UTF-8). Types, tags
+// and stream ids are already checked by es validation.
+func storable(e es.Event, i int) error {
+	m := e.Metadata
+	for _, f := range []struct{ name, v string }{
+		{"eventId", m.EventID}, {"correlationId", m.CorrelationID}, {"causationId", m.CausationID}, {"category", m.Category},
+	} {
+		if err := textOK(f.v); err != nil {
+			return es.Errorf(es.CodeInvalidEvent, "events[%d].metadata.%s %s", i, f.name, err)
+		}
+	}
+	for k, v := range m.Extra {
+		if !utf8.ValidString(k) || !utf8.ValidString(v) {
+			return es.Errorf(es.CodeInvalidEvent, "events[%d].metadata.extra[%q] is not valid UTF-8", i, k)
+		}
+	}
+	return nil
+}
+
+// textOK reports why s cannot be a PostgreSQL text value, or nil.
+func textOK(s string) error {
+	if !utf8.ValidString(s) {
+		return fmt.Errorf("is not valid UTF-8")
+	}
+	if strings.IndexByte(s, 0) >= 0 {
+		return fmt.Errorf("holds a NUL byte, which PostgreSQL text cannot store")
+	}
+	return nil
+}
+
+// buildAppend validates req and flattens it. Event ids are minted here for
+// events that have none.
+func (l *eventLog) buildAppend(req es.AppendRequest) (appendArgs, string, error) {
+	var a appendArgs
+	if err := req.Validate(); err != nil {
+		return a, "", err
+	}
+	for i := range req.Events {
+		if err := storable(req.Events[i], i); err != nil {
+			return a, "", err
+		}
+	}
+	var fp string
+	if req.Idempotency != nil {
+		fp = req.Idempotency.Fingerprint
+		if fp == "" {
+			var err error
+			if fp, err = es.Fingerprint(req); err != nil {
+				return a, "", err
+			}
+		} else if err := textOK(fp); err != nil {
+			return a, "", es.Errorf(es.CodeInvalidArgument, "idempotency fingerprint %s", err)
+		}
+		key := req.Idempotency.Key
+		a.idemKey, a.idemFP = &key, &fp
+	}
+	if req.Stream != "" {
+		s := string(req.Stream)
+		a.stream = &s
+	}
+	switch v, exact := req.Expected.ExactVersion(); {
+	case req.Expected.IsAny():
+		a.expect = expectAny
+	case exact && v == 0:
+		a.expect = expectNoStream
+	case exact:
+		a.expect, a.expectV = expectExact, int64(v)
+	default:
+		a.expect = expectExists
+	}
+	if c := req.Condition; c != nil {
+		if c.After != nil {
+			a.after = int64(*c.After)
+		}
+		if c.FailIfEventsMatch.IsAll() {
+			a.cond = condAll
+		} else {
+			a.cond = condItems
+			items, err := json.Marshal(c.FailIfEventsMatch.QueryItems())
+			if err != nil {
+				return a, "", es.Wrap(es.CodeInternal, err, "postgresadapter: encoding the condition")
+			}
+			a.items = items
+		}
+	}
+	n := len(req.Events)
+	a.types = make([]string, n)
+	a.data = make([][]byte, n)
+	a.tagFrom = make([]int32, n)
+	a.tagTo = make([]int32, n)
+	a.ids = make([]string, n)
+	a.corr = make([]string, n)
+	a.caus = make([]string, n)
+	a.cat = make([]string, n)
+	a.sv = make([]int32, n)
+	a.extra = make([][]byte, n)
+	a.tags = []string{}
+	a.tagEvent = []int32{}
+	for i := range req.Events {
+		e := es.WithDefaults(req.Events[i], l.s.ids)
+		if err := textOK(e.Metadata.EventID); err != nil {
+			return a, "", es.Errorf(es.CodeInternal, "postgresadapter: the id source minted event id %q that %s", e.Metadata.EventID, err)
+		}
+		a.types[i] = e.Type
+		a.data[i] = e.Data
+		a.tagFrom[i] = int32(len(a.tags) + 1)
+		for _, t := range e.Tags {
+			a.tags = append(a.tags, string(t))
+			a.tagEvent = append(a.tagEvent, int32(i+1))
+		}
+		a.tagTo[i] = int32(len(a.tags))
+		a.ids[i] = e.Metadata.EventID
+		a.corr[i] = e.Metadata.CorrelationID
+		a.caus[i] = e.Metadata.CausationID
+		a.cat[i] = e.Metadata.Category
+		a.sv[i] = int32(e.Metadata.SchemaVersion)
+		if e.Metadata.Extra != nil {
+			raw, err := json.Marshal(e.Metadata.Extra)
+			if err != nil {
+				return a, "", es.Wrap(es.CodeInvalidEvent, err, "events[%d].metadata.extra", i)
+			}
+			a.extra[i] = raw
+		}
+	}
+	return a, fp, nil
+}
+
+// Append writes req's events atomically; see store.EventLog. One call of
+// the append_events function does the whole append in one round trip under
+// the log lock, in this order (the first failing check decides, writing
+// nothing): the idempotency key (same fingerprint: the earlier result with
+// Duplicate set; another: IDEMPOTENCY_CONFLICT, audited in a separate
+// transaction so the audit persists), the expected version
+// (CONCURRENCY_CONFLICT), the DCB condition (APPEND_CONDITION_FAILED), then
+// the write. All events of one append share one RecordedAt.
+func (l *eventLog) Append(ctx context.Context, req es.AppendRequest) (es.AppendResult, error) {
+	t := (*tx)(l)
+	a, fp, err := l.buildAppend(req)
+	if err != nil {
+		return es.AppendResult{}, err
+	}
+	if err := t.begin(ctx); err != nil {
+		return es.AppendResult{}, err
+	}
+	defer t.mu.Unlock()
+	now := t.now()
+	nowNS, err := toNS(now, "the clock's time")
+	if err != nil {
+		return es.AppendResult{}, err
+	}
+	cls, obj, x := t.s.locks.appendLocks(req)
+	var register *int32
+	if !t.registered {
+		register = &t.s.locks.register
+	}
+	var (
+		status   string
+		version  pgtype.Int8
+		poss     []int64
+		storedFP pgtype.Text
+		ids      []string
+		stream   pgtype.Text
+	)
+	err = t.ptx.QueryRow(ctx, t.s.q.appendEvents,
+		cls, obj, x, register,
+		nowNS, a.stream, a.expect, a.expectV, a.cond, a.after, a.items, a.idemKey, a.idemFP,
+		a.types, a.data, a.tagFrom, a.tagTo, a.tags, a.tagEvent, a.ids, a.corr, a.caus, a.cat, a.sv, a.extra,
+	).Scan(&status, &version, &poss, &storedFP, &ids, &stream)
+	if err != nil {
+		return es.AppendResult{}, t.dbErr("append", err)
+	}
+	switch status {
+	case "ok":
+		t.registered = true
+		return es.AppendResult{Stream: req.Stream, EventIDs: a.ids, Positions: positions(poss), Version: es.Version(version.Int64)}, nil
+	case "duplicate":
+		return es.AppendResult{Stream: es.StreamID(stream.String), EventIDs: ids, Positions: positions(poss),
+			Version: es.Version(version.Int64), Duplicate: true}, nil
+	case "idempotency":
+		if err := t.s.audit(ctx, req, storedFP.String, fp, now); err != nil {
+			return es.AppendResult{}, err
+		}
+		return es.AppendResult{}, &es.IdempotencyConflictError{Key: req.Idempotency.Key, ExistingFingerprint: storedFP.String, IncomingFingerprint: fp}
+	case "concurrency":
+		return es.AppendResult{}, &es.ConcurrencyError{Stream: req.Stream, Expected: req.Expected, Actual: es.Version(version.Int64)}
+	case "condition":
+		return es.AppendResult{}, &es.ConditionFailedError{Condition: *req.Condition}
+	case "event_id":
+		taken := ""
+		if len(ids) > 0 {
+			taken = ids[0]
+		}
+		for i, id := range a.ids {
+			if id == taken {
+				return es.AppendResult{}, es.Errorf(es.CodeInvalidEvent, "events[%d].metadata.eventId %q is already in the log; event ids are unique", i, taken)
+			}
+		}
+		return es.AppendResult{}, es.Errorf(es.CodeInvalidEvent, "event id %q is already in the log; event ids are unique", taken)
+	}
+	return es.AppendResult{}, es.Errorf(es.CodeInternal, "postgresadapter: append_events returned unknown status %q", status)
+}
+
+func positions(ps []int64) []es.Position {
+	out := make([]es.Position, len(ps))
+	for i, p := range ps {
+		out[i] = es.Position(p)
+	}
+	return out
+}
+
+// auditTimeout bounds writing an idempotency audit.
+const auditTimeout = 30 * time.Second
+
+// audit records a rejected reuse of an idempotency key in its own
+// transaction on its own connection, so it persists whatever becomes of the
+// unit of work that was rejected. A dedicated connection (not one from the
+// pool) is used: the unit of work holds the log lock and a pool connection,
+// and waiting for another pool connection could wait for units that wait
+// for that lock.
+func (s *Store) audit(ctx context.Context, req es.AppendRequest, existing, incoming string, at time.Time) error {
+	atNS, err := toNS(at, "the clock's time")
+	if err != nil {
+		return err
+	}
+	id := s.ids.NewID()
+	if err := textOK(id); err != nil {
+		return es.Errorf(es.CodeInternal, "postgresadapter: the id source minted audit id %q that %s", id, err)
+	}
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), auditTimeout)
+	defer cancel()
+	conn, err := pgx.ConnectConfig(actx, s.pool.Config().ConnConfig.Copy())
+	if err != nil {
+		return mapErr("connecting to write an idempotency audit", err)
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(actx, s.q.insertAudit, id, req.Idempotency.Key, string(req.Stream), existing, incoming, atNS); err != nil {
+		return mapErr("writing an idempotency audit", err)
+	}
+	return nil
+}
+
+// minNS and maxNS bound the instants the adapter stores (int64 nanoseconds
+// since the Unix epoch: years 1678 to 2262).
+var (
+	minNS = time.Unix(0, -1<<63).UTC()
+	maxNS = time.Unix(0, 1<<63-1).UTC()
+)
+
+// toNS converts an instant to stored nanoseconds, or INVALID_ARGUMENT when
+// it is outside the storable range.
+func toNS(t time.Time, what string) (int64, error) {
+	if t.Before(minNS) || t.After(maxNS) {
+		return 0, es.Errorf(es.CodeInvalidArgument, "%s %s is outside the range the PostgreSQL adapter stores (%s to %s)",
+			what, t.Format(time.RFC3339), minNS.Format(time.RFC3339), maxNS.Format(time.RFC3339))
+	}
+	return t.UnixNano(), nil
+}
+
+func fromNS(ns int64) time.Time { return time.Unix(0, ns).UTC() }
+
+// eventRow scans one event row (eventColumns) into a Recorded.
+type eventRow struct {
+	position      int64
+	streamID      pgtype.Text
+	streamVersion pgtype.Int8
+	typ           string
+	data          []byte
+	tags          []string
+	eventID       string
+	correlationID string
+	causationID   string
+	category      string
+	schemaVersion int32
+	extra         []byte
+	recordedAt    int64
+}
+
+func (r *eventRow) dest() []any {
+	return []any{&r.position, &r.streamID, &r.streamVersion, &r.typ, &r.data, &r.tags, &r.eventID,
+		&r.correlationID, &r.causationID, &r.category, &r.schemaVersion, &r.extra, &r.recordedAt}
+}
+
+func (r *eventRow) recorded() (es.Recorded, error) {
+	rec := es.Recorded{
+		Event: es.Event{
+			Type: r.typ,
+			Data: json.RawMessage(r.data),
+			Metadata: es.Metadata{
+				EventID:       r.eventID,
+				CorrelationID: r.correlationID,
+				CausationID:   r.causationID,
+				SchemaVersion: int(r.schemaVersion),
+				Category:      r.category,
+			},
+		},
+		StreamID:      es.StreamID(r.streamID.String),
+		StreamVersion: es.Version(r.streamVersion.Int64),
+		Position:      es.Position(r.position),
+		RecordedAt:    fromNS(r.recordedAt),
+	}
+	if len(r.tags) > 0 {
+		rec.Tags = make([]es.Tag, len(r.tags))
+		for i, t := range r.tags {
+			rec.Tags[i] = es.Tag(t)
+		}
+	}
+	if r.extra != nil {
+		if err := json.Unmarshal(r.extra, &rec.Metadata.Extra); err != nil {
+			return rec, es.Wrap(es.CodeInternal, err, "postgresadapter: event at position %d has unreadable metadata.extra", r.position)
+		}
+	}
+	return rec, nil
+}
+
+// collectEvents reads event rows; skip is the number of leading columns
+// before the event columns, scanned into pre.
+func collectEvents(rows pgx.Rows, pre ...any) ([]es.Recorded, error) {
+	defer rows.Close()
+	var out []es.Recorded
+	var r eventRow
+	dest := append(pre, r.dest()...)
+	for rows.Next() {
+		r.tags, r.data, r.extra = nil, nil, nil
+		if err := rows.Scan(dest...); err != nil {
+			return nil, err
+		}
+		rec, err := r.recorded()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rec)
+	}
+	return out, rows.Err()
+}
+
+// ReadStream reads one stream; see store.StreamRead. A missing stream reads
+// as empty (nil).
+func (l *eventLog) ReadStream(ctx context.Context, stream es.StreamID, opts store.StreamRead) ([]es.Recorded, error) {
+	t := (*tx)(l)
+	if err := es.ValidateStreamID(stream); err != nil {
+		return nil, err
+	}
+	if opts.From < 0 {
+		return nil, es.Errorf(es.CodeInvalidArgument, "stream read from version %d is negative", opts.From)
+	}
+	limit, err := es.ValidateLimit(opts.Limit, store.DefaultStreamLimit, store.MaxStreamLimit)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.begin(ctx); err != nil {
+		return nil, err
+	}
+	defer t.mu.Unlock()
+	sql, from := t.s.q.readStreamFw, int64(opts.From)
+	if opts.Backwards {
+		sql = t.s.q.readStreamBw
+		if from == 0 {
+			from = 1<<63 - 1
+		}
+	}
+	rows, err := t.ptx.Query(ctx, sql, string(stream), from, limit)
+	if err != nil {
+		return nil, t.dbErr("reading stream", err)
+	}
+	out, err := collectEvents(rows)
+	if err != nil {
+		return nil, t.dbErr("reading stream", err)
+	}
+	return out, nil
+}
+
+// StreamVersion returns the stream's version (0 when missing).
+func (l *eventLog) StreamVersion(ctx context.Context, stream es.StreamID) (es.Version, error) {
+	t := (*tx)(l)
+	if err := es.ValidateStreamID(stream); err != nil {
+		return 0, err
+	}
+	if err := t.begin(ctx); err != nil {
+		return 0, err
+	}
+	defer t.mu.Unlock()
+	var v int64
+	if err := t.ptx.QueryRow(ctx, t.s.q.streamVer, string(stream)).Scan(&v); err != nil {
+		return 0, t.dbErr("reading stream version", err)
+	}
+	return es.Version(v), nil
+}
+
+// finalityBound returns the position at or below which no open
+// transaction can still commit an event (the finality_bound function of
+// the migration). Call it before the statement that reads, so that
+// statement's snapshot is taken after it. t.mu held.
+func (t *tx) finalityBound(ctx context.Context) (int64, error) {
+	var b int64
+	if err := t.ptx.QueryRow(ctx, t.s.q.bound, t.s.locks.register).Scan(&b); err != nil {
+		return 0, t.dbErr("reading the finality bound", err)
+	}
+	return b, nil
+}
+
+// ReadAll reads the global log after opts.After, up to the finality bound:
+// events another open transaction may still precede are left for a later
+// read, so a tail reader following Next never skips a late committer.
+// Head is the lower of the bound and the highest position in the read's
+// snapshot.
+func (l *eventLog) ReadAll(ctx context.Context, opts store.LogRead) (store.LogPage, error) {
+	t := (*tx)(l)
+	if opts.After < 0 {
+		return store.LogPage{}, es.Errorf(es.CodeInvalidArgument, "log read after position %d is negative", opts.After)
+	}
+	limit, err := es.ValidateLimit(opts.Limit, store.DefaultLogLimit, store.MaxLogLimit)
+	if err != nil {
+		return store.LogPage{}, err
+	}
+	if err := t.begin(ctx); err != nil {
+		return store.LogPage{}, err
+	}
+	defer t.mu.Unlock()
+	bound, err := t.finalityBound(ctx)
+	if err != nil {
+		return store.LogPage{}, err
+	}
+	rows, err := t.ptx.Query(ctx, t.s.q.readAll, int64(opts.After), limit+1, bound)
+	if err != nil {
+		return store.LogPage{}, t.dbErr("reading the log", err)
+	}
+	var head int64
+	evs, err := collectNullableEvents(rows, &head)
+	if err != nil {
+		return store.LogPage{}, t.dbErr("reading the log", err)
+	}
+	page := store.LogPage{Next: opts.After, Head: es.Position(head)}
+	if len(evs) > limit {
+		evs = evs[:limit]
+		page.HasMore = true
+	}
+	if len(evs) > 0 {
+		page.Events = evs
+		page.Next = evs[len(evs)-1].Position
+	}
+	return page, nil
+}
+
+// collectNullableEvents is collectEvents for a LEFT JOIN whose event
+// columns are NULL when no event matched: such a row only carries pre.
+func collectNullableEvents(rows pgx.Rows, pre ...any) ([]es.Recorded, error) {
+	defer rows.Close()
+	var out []es.Recorded
+	var (
+		r   nullableEventRow
+		ev  eventRow
+		dst = append(pre, r.dest()...)
+	)
+	for rows.Next() {
+		r = nullableEventRow{}
+		if err := rows.Scan(dst...); err != nil {
+			return nil, err
+		}
+		if !r.position.Valid {
+			continue
+		}
+		ev = eventRow{
+			position: r.position.Int64, streamID: r.streamID, streamVersion: r.streamVersion, typ: r.typ.String,
+			data: r.data, tags: r.tags, eventID: r.eventID.String, correlationID: r.correlationID.String,
+			causationID: r.causationID.String, category: r.category.String, schemaVersion: r.schemaVersion.Int32,
+			extra: r.extra, recordedAt: r.recordedAt.Int64,
+		}
+		rec, err := ev.recorded()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rec)
+	}
+	return out, rows.Err()
+}
+
+type nullableEventRow struct {
+	position      pgtype.Int8
+	streamID      pgtype.Text
+	streamVersion pgtype.Int8
+	typ           pgtype.Text
+	data          []byte
+	tags          []string
+	eventID       pgtype.Text
+	correlationID pgtype.Text
+	causationID   pgtype.Text
+	category      pgtype.Text
+	schemaVersion pgtype.Int4
+	extra         []byte
+	recordedAt    pgtype.Int8
+}
+
+func (r *nullableEventRow) dest() []any {
+	return []any{&r.position, &r.streamID, &r.streamVersion, &r.typ, &r.data, &r.tags, &r.eventID,
+		&r.correlationID, &r.causationID, &r.category, &r.schemaVersion, &r.extra, &r.recordedAt}
+}
+
+// IdempotencyAudits lists the rejected reuses of key, oldest first.
+func (l *eventLog) IdempotencyAudits(ctx context.Context, key string) ([]store.IdempotencyAudit, error) {
+	t := (*tx)(l)
+	if err := es.ValidateName(es.CodeInvalidArgument, "idempotency key", key); err != nil {
+		return nil, err
+	}
+	if err := t.begin(ctx); err != nil {
+		return nil, err
+	}
+	defer t.mu.Unlock()
+	rows, err := t.ptx.Query(ctx, t.s.q.audits, key)
+	if err != nil {
+		return nil, t.dbErr("reading idempotency audits", err)
+	}
+	var out []store.IdempotencyAudit
+	var a store.IdempotencyAudit
+	var stream string
+	var at int64
+	_, err = pgx.ForEachRow(rows, []any{&a.ID, &a.Key, &stream, &a.ExistingFingerprint, &a.IncomingFingerprint, &at}, func() error {
+		a.Stream, a.At = es.StreamID(stream), fromNS(at)
+		out = append(out, a)
+		return nil
+	})
+	if err != nil {
+		return nil, t.dbErr("reading idempotency audits", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,121 @@
+package postgresadapter
+
+import "strings"
+
+// queries holds every statement with the schema name substituted. Values
+// always travel as parameters; only the quoted schema identifier is
+// spliced in.
+type queries struct {
+	appendEvents string
+	bound        string
+	readStreamFw string
+	readStreamBw string
+	streamVer    string
+	readAll      string
+	audits       string
+	insertAudit  string
+
+	docGet     string
+	docInsert  string
+	docUpdate  string
+	docDelete  string
+	docVersion string
+	docList    string
+
+	jobInsert   string
+	jobExpire   string
+	jobClaim    string
+	jobCurrent  string
+	jobComplete string
+	jobRetry    string
+	jobKill     string
+	jobGet      string
+	jobDeadSeq  string
+	jobDead     string
+
+	// eventCols is the column list every event read selects, as e.*.
+	eventCols string
+}
+
+const eventColumns = `e.position, e.stream_id, e.stream_version, e.type, e.data, e.tags, e.event_id,
+	e.correlation_id, e.causation_id, e.category, e.schema_version, e.extra, e.recorded_at_ns`
+
+const jobColumns = `id, kind, payload, partition, state, run_at_ns, enqueued_at_ns, attempts, max_attempts,
+	backoff_ns, lease_until_ns, last_error`
+
+func newQueries(qs string) queries {
+	// {{sl}} is the schema inside a string literal (a regclass name).
+	r := strings.NewReplacer("{{s}}", qs, "{{sl}}", strings.ReplaceAll(qs, "'", "''"), "{{ev}}", eventColumns, "{{job}}", jobColumns)
+	q := func(s string) string { return r.Replace(s) }
+	return queries{
+		eventCols: eventColumns,
+		appendEvents: q(`SELECT status, version, positions, fingerprint, event_ids, stream
+			FROM {{s}}.append_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)`),
+		bound: q(`SELECT {{s}}.finality_bound($1)`),
+		readStreamFw: q(`SELECT {{ev}} FROM {{s}}.events e
+			WHERE e.stream_id = $1 AND e.stream_version > $2 ORDER BY e.stream_version LIMIT $3`),
+		readStreamBw: q(`SELECT {{ev}} FROM {{s}}.events e
+			WHERE e.stream_id = $1 AND e.stream_version < $2 ORDER BY e.stream_version DESC LIMIT $3`),
+		streamVer: q(`SELECT coalesce(max(e.stream_version), 0) FROM {{s}}.events e WHERE e.stream_id = $1`),
+		// The head and the page come from one statement, hence one
+		// snapshot, and stop at the finality bound $3.
+		readAll: q(`SELECT h.head, {{ev}}
+			FROM (SELECT least(coalesce(max(position), 0), $3) AS head FROM {{s}}.events) h
+			LEFT JOIN LATERAL (SELECT * FROM {{s}}.events x WHERE x.position > $1 AND x.position <= $3
+				ORDER BY x.position LIMIT $2) e ON true
+			ORDER BY e.position`),
+		audits: q(`SELECT id, key, stream_id, existing_fingerprint, incoming_fingerprint, at_ns
+			FROM {{s}}.idempotency_audits WHERE key = $1 ORDER BY seq`),
+		insertAudit: q(`INSERT INTO {{s}}.idempotency_audits (id, key, stream_id, existing_fingerprint, incoming_fingerprint, at_ns)
+			VALUES ($1, $2, $3, $4, $5, $6)`),
+
+		docGet: q(`SELECT data, version, updated_at_ns FROM {{s}}.documents WHERE collection = $1 AND key = $2`),
+		docInsert: q(`INSERT INTO {{s}}.documents (collection, key, data, version, updated_at_ns) VALUES ($1, $2, $3, 1, $4)
+			ON CONFLICT (collection, key) DO NOTHING`),
+		docUpdate: q(`UPDATE {{s}}.documents SET data = $3, version = version + 1, updated_at_ns = $5
+			WHERE collection = $1 AND key = $2 AND version = $4 RETURNING version`),
+		docDelete: q(`DELETE FROM {{s}}.documents WHERE collection = $1 AND key = $2 AND ($3 = 0 OR version = $3)`),
+		docVersion: q(`SELECT version FROM {{s}}.documents WHERE collection = $1 AND key = $2`),
+		docList: q(`SELECT key, data, version, updated_at_ns FROM {{s}}.documents
+			WHERE collection = $1 AND key > $2 AND key >= $3 AND ($4::text IS NULL OR key < $4) AND starts_with(key, $3)
+			ORDER BY key LIMIT $5`),
+
+		jobInsert: q(`INSERT INTO {{s}}.jobs (id, kind, payload, partition, state, run_at_ns, enqueued_at_ns, attempts,
+			max_attempts, backoff_ns, lease_until_ns, last_error)
+			VALUES ($1, $2, $3, $4, 'pending', $5, $6, 0, $7, $8, NULL, '\x')`),
+		// A leased job whose lease expired on its last attempt dies before
+		// claiming, so it no longer holds its partition.
+		jobExpire: q(`UPDATE {{s}}.jobs j SET state = 'dead', lease_until_ns = NULL, last_error = $2,
+				dead_seq = nextval('{{sl}}.jobs_dead_seq')
+			WHERE j.seq IN (SELECT seq FROM {{s}}.jobs
+				WHERE state = 'leased' AND lease_until_ns <= $1 AND attempts >= max_attempts
+				ORDER BY seq FOR UPDATE SKIP LOCKED)`),
+		// Candidates are due, claimable (pending, or leased with an expired
+		// lease) and first among the live jobs of their partition. Rows
+		// another claimer holds are skipped; the partition check sees the
+		// skipped job as live, so FIFO holds across processes.
+		jobClaim: q(`WITH c AS (
+				SELECT j.seq FROM {{s}}.jobs j
+				WHERE j.state IN ('pending', 'leased') AND j.run_at_ns <= $1
+				  AND (j.state = 'pending' OR j.lease_until_ns <= $1)
+				  AND (j.partition = '' OR NOT EXISTS (
+				      SELECT 1 FROM {{s}}.jobs p
+				      WHERE p.partition = j.partition AND p.partition <> '' AND p.seq < j.seq
+				        AND p.state IN ('pending', 'leased')))
+				ORDER BY j.run_at_ns, j.seq
+				LIMIT $2
+				FOR UPDATE OF j SKIP LOCKED)
+			UPDATE {{s}}.jobs u SET state = 'leased', attempts = u.attempts + 1, lease_until_ns = $1 + $3
+			FROM c WHERE u.seq = c.seq
+			RETURNING u.seq, u.id, u.kind, u.payload, u.partition, u.state, u.run_at_ns, u.enqueued_at_ns, u.attempts,
+				u.max_attempts, u.backoff_ns, u.lease_until_ns, u.last_error`),
+		jobCurrent: q(`SELECT state, attempts, max_attempts, backoff_ns, lease_until_ns FROM {{s}}.jobs WHERE id = $1 FOR UPDATE`),
+		jobComplete: q(`UPDATE {{s}}.jobs SET state = 'done', lease_until_ns = NULL WHERE id = $1`),
+		jobRetry: q(`UPDATE {{s}}.jobs SET state = 'pending', run_at_ns = $2, lease_until_ns = NULL, last_error = $3 WHERE id = $1`),
+		jobKill: q(`UPDATE {{s}}.jobs SET state = 'dead', lease_until_ns = NULL, last_error = $2,
+			dead_seq = nextval('{{sl}}.jobs_dead_seq') WHERE id = $1`),
+		jobGet:     q(`SELECT {{job}} FROM {{s}}.jobs WHERE id = $1`),
+		jobDeadSeq: q(`SELECT dead_seq FROM {{s}}.jobs WHERE id = $1 AND state = 'dead'`),
+		jobDead:    q(`SELECT {{job}} FROM {{s}}.jobs WHERE state = 'dead' AND dead_seq > $1 ORDER BY dead_seq LIMIT $2`),
+	}
+}

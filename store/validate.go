@@ -1,0 +1,65 @@
+package store
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/eventspec/eventspec/es"
+)
+
+// ValidateDocumentRef checks a collection name (INVALID_COLLECTION) and a
+// document key (INVALID_KEY). Adapters call it before touching storage.
+func ValidateDocumentRef(collection, key string) error {
+	if err := es.ValidateName(es.CodeInvalidCollection, "collection", collection); err != nil {
+		return err
+	}
+	return es.ValidateName(es.CodeInvalidKey, "document key", key)
+}
+
+// ValidateDocumentData checks a document's data: non-empty
+// (INVALID_ARGUMENT), at most es.MaxPayloadBytes (PAYLOAD_TOO_LARGE) and
+// valid JSON (INVALID_ARGUMENT).
+func ValidateDocumentData(collection, key string, data json.RawMessage) error {
+	switch {
+	case len(data) == 0:
+		return es.Errorf(es.CodeInvalidArgument, "document %s/%q: data is empty (use null or {} for no data)", collection, key)
+	case len(data) > es.MaxPayloadBytes:
+		return es.Errorf(es.CodePayloadTooLarge, "document %s/%q: data is %d bytes; at most %d", collection, key, len(data), es.MaxPayloadBytes)
+	case !json.Valid(data):
+		return es.Errorf(es.CodeInvalidArgument, "document %s/%q: data is not valid JSON", collection, key)
+	}
+	return nil
+}
+
+// ValidateExpectedDocVersion rejects a negative expected document version
+// (INVALID_ARGUMENT).
+func ValidateExpectedDocVersion(collection, key string, expected int64) error {
+	if expected < 0 {
+		return es.Errorf(es.CodeInvalidArgument, "document %s/%q: expected version %d is negative", collection, key, expected)
+	}
+	return nil
+}
+
+// ValidateClaim checks Jobs.Claim's arguments and returns the lease to use
+// (DefaultLease for 0): max must be positive and lease not negative
+// (INVALID_ARGUMENT).
+func ValidateClaim(max int, lease time.Duration) (time.Duration, error) {
+	if max <= 0 {
+		return 0, es.Errorf(es.CodeInvalidArgument, "claim max %d must be positive", max)
+	}
+	if lease < 0 {
+		return 0, es.Errorf(es.CodeInvalidArgument, "claim lease %s is negative", lease)
+	}
+	if lease == 0 {
+		lease = DefaultLease
+	}
+	return lease, nil
+}
+
+// ValidateLease rejects a lease without a job id (INVALID_ARGUMENT).
+func ValidateLease(l Lease) error {
+	if l.JobID == "" {
+		return es.Errorf(es.CodeInvalidArgument, "lease has no job id")
+	}
+	return nil
+}
