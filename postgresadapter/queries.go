@@ -74,7 +74,7 @@ func newQueries(qs string) queries {
 			ON CONFLICT (collection, key) DO NOTHING`),
 		docUpdate: q(`UPDATE {{s}}.documents SET data = $3, version = version + 1, updated_at_ns = $5
 			WHERE collection = $1 AND key = $2 AND version = $4 RETURNING version`),
-		docDelete: q(`DELETE FROM {{s}}.documents WHERE collection = $1 AND key = $2 AND ($3 = 0 OR version = $3)`),
+		docDelete:  q(`DELETE FROM {{s}}.documents WHERE collection = $1 AND key = $2 AND ($3 = 0 OR version = $3)`),
 		docVersion: q(`SELECT version FROM {{s}}.documents WHERE collection = $1 AND key = $2`),
 		docList: q(`SELECT key, data, version, updated_at_ns FROM {{s}}.documents
 			WHERE collection = $1 AND key > $2 AND key >= $3 AND ($4::text IS NULL OR key < $4) AND starts_with(key, $3)
@@ -109,9 +109,9 @@ func newQueries(qs string) queries {
 			FROM c WHERE u.seq = c.seq
 			RETURNING u.seq, u.id, u.kind, u.payload, u.partition, u.state, u.run_at_ns, u.enqueued_at_ns, u.attempts,
 				u.max_attempts, u.backoff_ns, u.lease_until_ns, u.last_error`),
-		jobCurrent: q(`SELECT state, attempts, max_attempts, backoff_ns, lease_until_ns FROM {{s}}.jobs WHERE id = $1 FOR UPDATE`),
+		jobCurrent:  q(`SELECT state, attempts, max_attempts, backoff_ns, lease_until_ns FROM {{s}}.jobs WHERE id = $1 FOR UPDATE`),
 		jobComplete: q(`UPDATE {{s}}.jobs SET state = 'done', lease_until_ns = NULL WHERE id = $1`),
-		jobRetry: q(`UPDATE {{s}}.jobs SET state = 'pending', run_at_ns = $2, lease_until_ns = NULL, last_error = $3 WHERE id = $1`),
+		jobRetry:    q(`UPDATE {{s}}.jobs SET state = 'pending', run_at_ns = $2, lease_until_ns = NULL, last_error = $3 WHERE id = $1`),
 		jobKill: q(`UPDATE {{s}}.jobs SET state = 'dead', lease_until_ns = NULL, last_error = $2,
 			dead_seq = nextval('{{sl}}.jobs_dead_seq') WHERE id = $1`),
 		jobGet:     q(`SELECT {{job}} FROM {{s}}.jobs WHERE id = $1`),

@@ -59,13 +59,13 @@ type Options struct {
 // concurrent use; every unit of work is one pgx transaction at READ
 // COMMITTED on a connection from the pool.
 type Store struct {
-	pool    *pgxpool.Pool
-	schema  string
-	clock   es.Clock
-	ids     es.IDs
-	locks   lockClasses
-	q       queries
-	closed  atomic.Bool
+	pool   *pgxpool.Pool
+	schema string
+	clock  es.Clock
+	ids    es.IDs
+	locks  lockClasses
+	q      queries
+	closed atomic.Bool
 }
 
 // Open checks (and, unless opts.NoMigrate, migrates) the schema and returns
@@ -102,12 +102,12 @@ func Open(ctx context.Context, pool *pgxpool.Pool, opts Options) (*Store, error)
 		return nil, err
 	}
 	return &Store{
-		pool:    pool,
-		schema:  schema,
-		clock:   clock,
-		ids:     ids,
-		locks:   newLockClasses(schema),
-		q:       newQueries(quoteSchema(schema)),
+		pool:   pool,
+		schema: schema,
+		clock:  clock,
+		ids:    ids,
+		locks:  newLockClasses(schema),
+		q:      newQueries(quoteSchema(schema)),
 	}, nil
 }
 
