@@ -2,10 +2,10 @@
 // command runs through the same named stages, in this order:
 //
 //  1. validate — the envelope (an invalid one is an error and nothing is
-//     written), an earlier execution of the same command id (returned as a
-//     duplicate before anything else runs), the command type's registration
-//     (UNKNOWN_COMMAND, WRONG_BOUNDED_CONTEXT) and its argument schema
-//     (VALIDATION_ERROR);
+//     written), an earlier execution of the same command id when middleware
+//     is configured (returned as a duplicate before any middleware runs),
+//     the command type's registration (UNKNOWN_COMMAND,
+//     WRONG_BOUNDED_CONTEXT) and its argument schema (VALIDATION_ERROR);
 //  2. middleware — the pipeline's before hooks, which may short-circuit
 //     with a rejection, and after the command its after hooks;
 //  3. command-log — inside the command's unit of work, the command log is
