@@ -78,8 +78,29 @@ func (t *upTx) Events() store.EventLog { return EventLog(t.Tx.Events(), t.reg) }
 
 // Store wraps s so that every unit of work sees an upcasting event log:
 // give the wrapped store to the engine, projections and replays and they
-// all read current-version events. Capabilities and Close pass through.
-func Store(s store.Store, reg *Registry) store.Store { return &upStore{Store: s, reg: reg} }
+// all read current-version events. Capabilities and Close pass through, and
+// so do the optional methods engines look for: Clock() and IDs() (the
+// engine takes its defaults from them) and store.FaultInjector, when s has
+// them.
+func Store(s store.Store, reg *Registry) store.Store {
+	base := &upStore{Store: s, reg: reg}
+	c, hasClock := s.(clockSource)
+	i, hasIDs := s.(idSource)
+	f, hasFaults := s.(store.FaultInjector)
+	switch env := hasClock && hasIDs; {
+	case env && hasFaults:
+		return &upStoreEnvFaults{upStore: base, clockSource: c, idSource: i, FaultInjector: f}
+	case env:
+		return &upStoreEnv{upStore: base, clockSource: c, idSource: i}
+	case hasFaults:
+		return &upStoreFaults{upStore: base, FaultInjector: f}
+	}
+	return base
+}
+
+type clockSource interface{ Clock() es.Clock }
+
+type idSource interface{ IDs() es.IDs }
 
 type upStore struct {
 	store.Store
@@ -88,4 +109,22 @@ type upStore struct {
 
 func (s *upStore) Atomic(ctx context.Context, fn func(tx store.Tx) error) error {
 	return s.Store.Atomic(ctx, func(tx store.Tx) error { return fn(Tx(tx, s.reg)) })
+}
+
+type upStoreEnv struct {
+	*upStore
+	clockSource
+	idSource
+}
+
+type upStoreFaults struct {
+	*upStore
+	store.FaultInjector
+}
+
+type upStoreEnvFaults struct {
+	*upStore
+	clockSource
+	idSource
+	store.FaultInjector
 }

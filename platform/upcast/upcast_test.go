@@ -12,8 +12,11 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/eventspec/eventspec/engine"
+	"github.com/eventspec/eventspec/engine/enginetest"
 	"github.com/eventspec/eventspec/es"
 	"github.com/eventspec/eventspec/memstore"
+	"github.com/eventspec/eventspec/platform/command"
 	"github.com/eventspec/eventspec/platform/upcast"
 	"github.com/eventspec/eventspec/store"
 )
@@ -452,4 +455,76 @@ func Example() {
 	// registered: <nil>
 	// {"currency":"EUR","orderId":"o1"} 1 -> 3
 	// MISSING_MIGRATION: event OrderShipped: Missing migration for version 2
+}
+
+// bare hides everything but store.Store.
+type bare struct{ store.Store }
+
+func TestStoreWrapperForwardsOptionalMethods(t *testing.T) {
+	mem := memstore.New()
+	reg := upcast.NewRegistry()
+	if err := reg.Define("OrderCreated", 2, map[int]upcast.Migration{1: upcast.AddField("channel", "web", 2)}); err != nil {
+		t.Fatal(err)
+	}
+	wrapped := upcast.Store(mem, reg)
+	c, ok := wrapped.(interface{ Clock() es.Clock })
+	if !ok || c.Clock() != mem.Clock() {
+		t.Error("Clock not forwarded")
+	}
+	if i, ok := wrapped.(interface{ IDs() es.IDs }); !ok || i.IDs() != mem.IDs() {
+		t.Error("IDs not forwarded")
+	}
+	f, ok := wrapped.(store.FaultInjector)
+	if !ok {
+		t.Fatal("FaultInjector not forwarded")
+	}
+	f.FailNextCommit(nil)
+	_, err := store.Append(context.Background(), wrapped, es.AppendRequest{Stream: "s", Events: []es.Event{es.MustEvent("E", 1)}})
+	if !errors.Is(err, es.ErrInjectedFault) {
+		t.Errorf("injected fault through the wrapper = %v", err)
+	}
+	plain := upcast.Store(bare{mem}, reg)
+	if _, ok := plain.(interface{ Clock() es.Clock }); ok {
+		t.Error("a store without Clock gained one")
+	}
+	if _, ok := plain.(store.FaultInjector); ok {
+		t.Error("a store without faults gained FaultInjector")
+	}
+	only := upcast.Store(struct {
+		store.Store
+		store.FaultInjector
+	}{mem, mem}, reg)
+	if _, ok := only.(store.FaultInjector); !ok {
+		t.Error("FaultInjector alone not forwarded")
+	}
+	if _, ok := only.(interface{ IDs() es.IDs }); ok {
+		t.Error("IDs appeared")
+	}
+}
+
+func TestEngineReadsThroughTheUpcastingStore(t *testing.T) {
+	mem := memstore.New()
+	reg := upcast.NewRegistry()
+	if err := reg.Define("OrderCreated", 2, map[int]upcast.Migration{1: upcast.AddField("channel", "web", 2)}); err != nil {
+		t.Fatal(err)
+	}
+	e := engine.New(upcast.Store(mem, reg))
+	if e.Clock() != mem.Clock() {
+		t.Fatal("the engine did not take the store's virtual clock")
+	}
+	if err := enginetest.Register(e.Registry()); err != nil {
+		t.Fatal(err)
+	}
+	r, err := e.Dispatch(context.Background(), command.MustNew("CreateOrder", enginetest.CreateOrder{OrderID: "o1", CustomerID: "c1"}))
+	if err != nil || r.Status != command.StatusExecuted {
+		t.Fatalf("dispatch = %+v %v", r, err)
+	}
+	evs, err := store.ReadStream(context.Background(), e.Store(), "Order-o1", store.StreamRead{})
+	if err != nil || len(evs) != 1 || evs[0].Metadata.SchemaVersion != 2 || string(evs[0].Data) != `{"channel":"web","customerId":"c1","orderId":"o1"}` {
+		t.Errorf("engine read = %v %v", datas(evs), err)
+	}
+	raw, _ := store.ReadStream(context.Background(), mem, "Order-o1", store.StreamRead{})
+	if len(raw) != 1 || raw[0].Metadata.SchemaVersion != 1 {
+		t.Errorf("stored = %v", datas(raw))
+	}
 }
