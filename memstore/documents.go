@@ -51,25 +51,6 @@ func (r *docRec) export(coll, key string) store.Document {
 	return store.Document{Collection: coll, Key: key, Data: slices.Clone(r.data), Version: r.version, UpdatedAt: r.updatedAt}
 }
 
-func validateRef(coll, key string) error {
-	if err := es.ValidateName(es.CodeInvalidCollection, "collection", coll); err != nil {
-		return err
-	}
-	return es.ValidateName(es.CodeInvalidKey, "document key", key)
-}
-
-func validateData(coll, key string, data json.RawMessage) error {
-	switch {
-	case len(data) == 0:
-		return es.Errorf(es.CodeInvalidArgument, "document %s/%q: data is empty (use null or {} for no data)", coll, key)
-	case len(data) > es.MaxPayloadBytes:
-		return es.Errorf(es.CodePayloadTooLarge, "document %s/%q: data is %d bytes; at most %d", coll, key, len(data), es.MaxPayloadBytes)
-	case !json.Valid(data):
-		return es.Errorf(es.CodeInvalidArgument, "document %s/%q: data is not valid JSON", coll, key)
-	}
-	return nil
-}
-
 // set installs d (nil: removes the key) and records the undo.
 func (t *tx) setDoc(coll, key string, d *docRec) {
 	st := &t.s.st
@@ -108,7 +89,7 @@ func notFound(coll, key string) error {
 // Get returns the document or NOT_FOUND.
 func (d *documents) Get(ctx context.Context, coll, key string) (store.Document, error) {
 	t := (*tx)(d)
-	if err := validateRef(coll, key); err != nil {
+	if err := store.ValidateDocumentRef(coll, key); err != nil {
 		return store.Document{}, err
 	}
 	if err := t.begin(ctx); err != nil {
@@ -126,10 +107,10 @@ func (d *documents) Get(ctx context.Context, coll, key string) (store.Document, 
 // (Expected 0) when the key exists.
 func (d *documents) Insert(ctx context.Context, coll, key string, data json.RawMessage) (store.Document, error) {
 	t := (*tx)(d)
-	if err := validateRef(coll, key); err != nil {
+	if err := store.ValidateDocumentRef(coll, key); err != nil {
 		return store.Document{}, err
 	}
-	if err := validateData(coll, key, data); err != nil {
+	if err := store.ValidateDocumentData(coll, key, data); err != nil {
 		return store.Document{}, err
 	}
 	if err := t.beginWrite(ctx, "document insert"); err != nil {
@@ -147,13 +128,13 @@ func (d *documents) Insert(ctx context.Context, coll, key string, data json.RawM
 // Update replaces the document iff its version is expected (> 0).
 func (d *documents) Update(ctx context.Context, coll, key string, expected int64, data json.RawMessage) (store.Document, error) {
 	t := (*tx)(d)
-	if err := validateRef(coll, key); err != nil {
+	if err := store.ValidateDocumentRef(coll, key); err != nil {
 		return store.Document{}, err
 	}
-	if expected < 0 {
-		return store.Document{}, es.Errorf(es.CodeInvalidArgument, "document %s/%q: expected version %d is negative", coll, key, expected)
+	if err := store.ValidateExpectedDocVersion(coll, key, expected); err != nil {
+		return store.Document{}, err
 	}
-	if err := validateData(coll, key, data); err != nil {
+	if err := store.ValidateDocumentData(coll, key, data); err != nil {
 		return store.Document{}, err
 	}
 	if err := t.beginWrite(ctx, "document update"); err != nil {
@@ -175,11 +156,11 @@ func (d *documents) Update(ctx context.Context, coll, key string, expected int64
 // Delete removes the document iff its version is expected (0: any).
 func (d *documents) Delete(ctx context.Context, coll, key string, expected int64) error {
 	t := (*tx)(d)
-	if err := validateRef(coll, key); err != nil {
+	if err := store.ValidateDocumentRef(coll, key); err != nil {
 		return err
 	}
-	if expected < 0 {
-		return es.Errorf(es.CodeInvalidArgument, "document %s/%q: expected version %d is negative", coll, key, expected)
+	if err := store.ValidateExpectedDocVersion(coll, key, expected); err != nil {
+		return err
 	}
 	if err := t.beginWrite(ctx, "document delete"); err != nil {
 		return err

@@ -99,14 +99,9 @@ func (q *jobs) Enqueue(ctx context.Context, spec store.JobSpec) (store.Job, erro
 // candidate.
 func (q *jobs) Claim(ctx context.Context, max int, lease time.Duration) ([]store.Claimed, error) {
 	t := (*tx)(q)
-	if max <= 0 {
-		return nil, es.Errorf(es.CodeInvalidArgument, "claim max %d must be positive", max)
-	}
-	if lease < 0 {
-		return nil, es.Errorf(es.CodeInvalidArgument, "claim lease %s is negative", lease)
-	}
-	if lease == 0 {
-		lease = store.DefaultLease
+	lease, err := store.ValidateClaim(max, lease)
+	if err != nil {
+		return nil, err
 	}
 	if err := t.beginWrite(ctx, "job claim"); err != nil {
 		return nil, err
@@ -175,17 +170,10 @@ func (t *tx) current(l store.Lease, now time.Time) (*jobRec, error) {
 	return r, nil
 }
 
-func validateLease(l store.Lease) error {
-	if l.JobID == "" {
-		return es.Errorf(es.CodeInvalidArgument, "lease has no job id")
-	}
-	return nil
-}
-
 // Complete marks the leased job done.
 func (q *jobs) Complete(ctx context.Context, l store.Lease) error {
 	t := (*tx)(q)
-	if err := validateLease(l); err != nil {
+	if err := store.ValidateLease(l); err != nil {
 		return err
 	}
 	if err := t.beginWrite(ctx, "job complete"); err != nil {
@@ -207,7 +195,7 @@ func (q *jobs) Complete(ctx context.Context, l store.Lease) error {
 // letter after the last attempt.
 func (q *jobs) Fail(ctx context.Context, l store.Lease, reason string) (store.FailOutcome, error) {
 	t := (*tx)(q)
-	if err := validateLease(l); err != nil {
+	if err := store.ValidateLease(l); err != nil {
 		return store.FailOutcome{}, err
 	}
 	if err := t.beginWrite(ctx, "job fail"); err != nil {
