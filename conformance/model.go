@@ -50,14 +50,16 @@ const ModelChecks = 100
 
 func modelStateMachine(c *logCase) {
 	seq := 0
+	stats := modelStats{}
 	run := func(rt *rapid.T) error {
 		seq++
-		m, err := newMachine(c, fmt.Sprintf("m%d", seq))
+		m, err := newMachine(c, fmt.Sprintf("m%d", seq), stats)
 		if err != nil {
 			return err
 		}
 		return m.run(rt)
 	}
+	defer func() { c.Logf("model: %d sequences; outcomes %s", seq, stats) }()
 	if tt, ok := c.T.(*testing.T); ok {
 		rapid.Check(tt, func(rt *rapid.T) {
 			if err := run(rt); err != nil {
@@ -70,6 +72,31 @@ func modelStateMachine(c *logCase) {
 		if err := rapid.Custom(run).Example(seed); err != nil {
 			c.Fatalf("model sequence with seed %d: %v", seed, err)
 		}
+	}
+}
+
+// modelStats counts operation outcomes across the model's sequences, so
+// the log shows that the generators reach every kind of result.
+type modelStats map[string]int
+
+func (s modelStats) String() string {
+	keys := slices.Sorted(maps.Keys(s))
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s=%d", k, s[k])
+	}
+	return strings.Join(parts, " ")
+}
+
+// count records the outcome of an append.
+func (s modelStats) count(res es.AppendResult, err error) {
+	switch {
+	case err != nil:
+		s["append:"+string(es.CodeOf(err))]++
+	case res.Duplicate:
+		s["append:duplicate"]++
+	default:
+		s["append:written"]++
 	}
 }
 
@@ -426,14 +453,16 @@ type machine struct {
 	keys     []string
 	history  []string
 	rollback error
+	stats    modelStats
+	keyed    []es.AppendRequest // keyed requests sent so far, for retries
 }
 
-func newMachine(c *logCase, ns string) (*machine, error) {
+func newMachine(c *logCase, ns string, stats modelStats) (*machine, error) {
 	log, err := ReadLog(c.ctx, c.s)
 	if err != nil {
 		return nil, fmt.Errorf("reading the log before sequence %s: %w", ns, err)
 	}
-	m := &machine{c: c, model: newRefModel(log, c.gapless()), rollback: errors.New("model: roll back")}
+	m := &machine{c: c, model: newRefModel(log, c.gapless()), rollback: errors.New("model: roll back"), stats: stats}
 	for _, t := range []string{"A", "B", "C"} {
 		m.types = append(m.types, ns+"."+t)
 	}
@@ -454,6 +483,7 @@ var modelOps = []string{
 	"append-stream", "append-stream", "append-stream",
 	"append-dcb", "append-dcb", "append-dcb",
 	"append-stream-if",
+	"retry-keyed", "retry-keyed",
 	"unit-of-work",
 	"read-stream", "read-stream",
 	"read-all",
@@ -502,12 +532,24 @@ func (m *machine) note(format string, args ...any) {
 func (m *machine) step(rt *rapid.T, op string) error {
 	c := m.c
 	switch op {
-	case "append-stream", "append-stream-if", "append-dcb":
-		req := m.drawAppend(rt, op)
-		m.note("%s", describeRequest(req))
+	case "append-stream", "append-stream-if", "append-dcb", "retry-keyed":
+		var req es.AppendRequest
+		if op == "retry-keyed" && len(m.keyed) > 0 {
+			// Resend an earlier keyed request, sometimes with a stale
+			// expected version: the key decides before the version.
+			req = m.keyed[rapid.IntRange(0, len(m.keyed)-1).Draw(rt, "retry of")]
+			if req.Stream != "" && rapid.Bool().Draw(rt, "stale expectation") {
+				req.Expected = es.NoStream
+			}
+			m.note("retry: %s", describeRequest(req))
+		} else {
+			req = m.drawAppend(rt, rapid.SampledFrom([]string{"append-stream", "append-dcb", "append-stream-if"}).Draw(rt, "kind"))
+			m.note("%s", describeRequest(req))
+		}
 		at := c.env.Clock.Now()
 		exp := m.model.expect(req)
 		res, err := store.Append(c.ctx, c.s, req)
+		m.stats.count(res, err)
 		if e := m.model.checkAppend(req, exp, res, err, at); e != nil {
 			return fmt.Errorf("%s: %w", describeRequest(req), e)
 		}
@@ -517,8 +559,8 @@ func (m *machine) step(rt *rapid.T, op string) error {
 		stream := rapid.SampledFrom(m.streams).Draw(rt, "stream")
 		opts := store.StreamRead{
 			Backwards: rapid.Bool().Draw(rt, "backwards"),
-			From:      es.Version(rapid.SampledFrom([]int{-1, 0, 0, 1, 2, 3, 5}).Draw(rt, "from")),
-			Limit:     rapid.SampledFrom([]int{-1, 0, 0, 1, 2, 3}).Draw(rt, "limit"),
+			From:      es.Version(rapid.SampledFrom([]int{0, 0, 1, 2, 3, 5, -1}).Draw(rt, "from")),
+			Limit:     rapid.SampledFrom([]int{0, 0, 1, 2, 3, -1}).Draw(rt, "limit"),
 		}
 		m.note("ReadStream(%q, %+v)", stream, opts)
 		want, codes := m.model.readStream(stream, opts)
@@ -536,7 +578,7 @@ func (m *machine) step(rt *rapid.T, op string) error {
 			return fmt.Errorf("ReadStream(%q, %+v): %s", stream, opts, d)
 		}
 	case "read-all":
-		opts := store.LogRead{After: m.drawPosition(rt), Limit: rapid.SampledFrom([]int{-1, 0, 1, 2, 5}).Draw(rt, "limit")}
+		opts := store.LogRead{After: m.drawPosition(rt), Limit: rapid.SampledFrom([]int{0, 1, 2, 5, -1}).Draw(rt, "limit")}
 		m.note("ReadAll(%+v)", opts)
 		want, codes := m.model.readAll(opts)
 		got, err := store.ReadAll(c.ctx, c.s, opts)
@@ -560,7 +602,7 @@ func (m *machine) step(rt *rapid.T, op string) error {
 		q := m.drawQuery(rt)
 		opts := store.QueryRead{
 			After:     m.drawPosition(rt),
-			Limit:     rapid.SampledFrom([]int{-1, 0, 0, 1, 2, 3}).Draw(rt, "limit"),
+			Limit:     rapid.SampledFrom([]int{0, 0, 1, 2, 3, -1}).Draw(rt, "limit"),
 			Backwards: rapid.Bool().Draw(rt, "backwards"),
 		}
 		m.note("ReadQuery(%s, %+v)", q, opts)
@@ -640,7 +682,7 @@ func (m *machine) unitOfWork(rt *rapid.T) error {
 		m.drawAppend(rt, rapid.SampledFrom([]string{"append-stream", "append-dcb", "append-stream-if"}).Draw(rt, "first")),
 		m.drawAppend(rt, rapid.SampledFrom([]string{"append-stream", "append-dcb", "append-stream-if"}).Draw(rt, "second")),
 	}
-	commit := rapid.Bool().Draw(rt, "commit")
+	commit := rapid.IntRange(0, 3).Draw(rt, "roll back") < 3
 	m.note("unit of work (commit %v): [%s] then [%s]", commit, describeRequest(reqs[0]), describeRequest(reqs[1]))
 	snap := m.model.snapshot()
 	var mismatch, appendErr error
@@ -649,6 +691,7 @@ func (m *machine) unitOfWork(rt *rapid.T) error {
 			at := c.env.Clock.Now()
 			exp := m.model.expect(req)
 			res, err := tx.Events().Append(c.ctx, req)
+			m.stats.count(res, err)
 			if e := m.model.checkAppend(req, exp, res, err, at); e != nil {
 				mismatch = fmt.Errorf("unit of work, append %d (%s): %w", i+1, describeRequest(req), e)
 				return m.rollback
@@ -668,12 +711,14 @@ func (m *machine) unitOfWork(rt *rapid.T) error {
 	}
 	switch {
 	case err == nil && commit && appendErr == nil:
+		m.stats["unit:committed"]++
 		return nil
 	case appendErr != nil && errors.Is(err, appendErr):
 	case appendErr == nil && !commit && errors.Is(err, m.rollback):
 	default:
 		return fmt.Errorf("unit of work (commit %v, append error %v) ended with %v", commit, appendErr, err)
 	}
+	m.stats["unit:rolled-back"]++
 	m.model.restore(snap)
 	return nil
 }
@@ -684,28 +729,32 @@ func (m *machine) drawAppend(rt *rapid.T, kind string) es.AppendRequest {
 	if kind != "append-dcb" {
 		req.Stream = rapid.SampledFrom(m.streams).Draw(rt, "stream")
 		req.Expected = m.drawExpected(rt, req.Stream)
-	} else if rapid.IntRange(0, 19).Draw(rt, "expected without stream") == 0 {
+	} else if rapid.IntRange(0, 19).Draw(rt, "expected without stream") == 19 {
 		req.Expected = es.NoStream // INVALID_STREAM_ID
 	}
 	if kind == "append-dcb" || kind == "append-stream-if" {
-		if rapid.IntRange(0, 3).Draw(rt, "unconditional") > 0 || kind == "append-stream-if" {
+		if rapid.IntRange(0, 3).Draw(rt, "unconditional") < 3 || kind == "append-stream-if" {
 			cnd := es.AppendCondition{FailIfEventsMatch: m.drawQuery(rt)}
-			if rapid.IntRange(0, 2).Draw(rt, "after absent") > 0 {
+			if rapid.IntRange(0, 2).Draw(rt, "after absent") < 2 {
 				p := m.drawPosition(rt)
 				cnd.After = &p
 			}
 			req.Condition = &cnd
 		}
 	}
-	if rapid.IntRange(0, 2).Draw(rt, "keyed") == 0 {
+	keyed := rapid.IntRange(0, 2).Draw(rt, "keyed") == 2
+	if keyed {
 		req.Idempotency = &es.Idempotency{
 			Key:         rapid.SampledFrom(m.keys).Draw(rt, "key"),
 			Fingerprint: rapid.SampledFrom([]string{"", "", "fp-1", "fp-2"}).Draw(rt, "fingerprint"),
 		}
 	}
-	n := rapid.SampledFrom([]int{0, 1, 1, 1, 1, 2, 2, 3}).Draw(rt, "events")
+	n := rapid.SampledFrom([]int{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 3, 3, 0}).Draw(rt, "events")
 	for range n {
 		req.Events = append(req.Events, m.drawEvent(rt))
+	}
+	if keyed {
+		m.keyed = append(m.keyed, req)
 	}
 	return req
 }
@@ -718,42 +767,53 @@ func (m *machine) drawEvent(rt *rapid.T) es.Event {
 	for _, i := range rapid.SliceOfNDistinct(rapid.IntRange(0, len(m.tags)-1), 0, 3, rapid.ID[int]).Draw(rt, "tags") {
 		e.Tags = append(e.Tags, m.tags[i])
 	}
-	if rapid.IntRange(0, 4).Draw(rt, "custom metadata") == 0 {
+	if rapid.IntRange(0, 4).Draw(rt, "custom metadata") == 4 {
 		e.Metadata = es.Metadata{Category: "integration", SchemaVersion: 2, CorrelationID: "corr"}
 	}
 	return e
 }
 
 func (m *machine) drawExpected(rt *rapid.T, stream es.StreamID) es.ExpectedVersion {
-	switch rapid.IntRange(0, 4).Draw(rt, "expected kind") {
-	case 0:
+	cur := m.model.versions[stream]
+	switch rapid.IntRange(0, 7).Draw(rt, "expected kind") {
+	case 3:
 		return es.Any
-	case 1:
+	case 4:
 		return es.NoStream
-	case 2:
+	case 5:
 		return es.StreamExists
+	case 6:
+		return es.Exact(cur + 1)
+	case 7:
+		return es.Exact(cur - 1) // Exact(-1) on a missing stream: INVALID_ARGUMENT
 	}
-	return es.Exact(m.model.versions[stream] + es.Version(rapid.IntRange(-1, 1).Draw(rt, "exact delta")))
+	return es.Exact(cur)
 }
 
 // drawQuery draws All (rarely), the invalid empty query (rarely), or one
 // to three items over the sequence's types and tags; an item may be empty
 // (INVALID_QUERY).
 func (m *machine) drawQuery(rt *rapid.T) es.Query {
-	switch rapid.IntRange(0, 11).Draw(rt, "query kind") {
-	case 0:
+	switch rapid.IntRange(0, 31).Draw(rt, "query kind") {
+	case 29, 30:
 		return es.All()
-	case 1:
+	case 31:
 		return es.Query{}
 	}
 	n := rapid.IntRange(1, 3).Draw(rt, "items")
 	items := make([]es.QueryItem, n)
 	for i := range items {
-		for _, t := range rapid.SliceOfNDistinct(rapid.IntRange(0, len(m.types)-1), 0, 2, rapid.ID[int]).Draw(rt, "item types") {
-			items[i].Types = append(items[i].Types, m.types[t])
+		// 0-5 types, 6-11 tags, 12-18 both, 19 neither (INVALID_QUERY)
+		kind := rapid.IntRange(0, 19).Draw(rt, "item kind")
+		if kind <= 5 || (kind >= 12 && kind <= 18) {
+			for _, t := range rapid.SliceOfNDistinct(rapid.IntRange(0, len(m.types)-1), 1, 2, rapid.ID[int]).Draw(rt, "item types") {
+				items[i].Types = append(items[i].Types, m.types[t])
+			}
 		}
-		for _, t := range rapid.SliceOfNDistinct(rapid.IntRange(0, len(m.tags)-1), 0, 2, rapid.ID[int]).Draw(rt, "item tags") {
-			items[i].Tags = append(items[i].Tags, m.tags[t])
+		if kind >= 6 && kind <= 18 {
+			for _, t := range rapid.SliceOfNDistinct(rapid.IntRange(0, len(m.tags)-1), 1, 2, rapid.ID[int]).Draw(rt, "item tags") {
+				items[i].Tags = append(items[i].Tags, m.tags[t])
+			}
 		}
 	}
 	return es.Items(items...)
@@ -763,14 +823,14 @@ func (m *machine) drawQuery(rt *rapid.T) es.Query {
 // recent event's position, just past the head, or (rarely) -1.
 func (m *machine) drawPosition(rt *rapid.T) es.Position {
 	head := m.model.head()
-	switch rapid.IntRange(0, 11).Draw(rt, "position kind") {
-	case 0, 1:
+	switch rapid.IntRange(0, 23).Draw(rt, "position kind") {
+	case 12, 13, 14, 15:
 		return 0
-	case 2, 3:
+	case 16, 17, 18, 19, 20:
 		return head
-	case 4:
+	case 21, 22:
 		return head + es.Position(rapid.IntRange(1, 3).Draw(rt, "past head"))
-	case 5:
+	case 23:
 		return -1
 	}
 	k := rapid.IntRange(1, 8).Draw(rt, "events back")
