@@ -450,7 +450,9 @@ func jobNoDoubleClaim(t T, s store.Store, env Env) {
 				}
 			}()
 			<-start
-			for {
+			// More calls than jobs means the adapter hands out jobs again
+			// and again; stop rather than spin.
+			for calls := 0; calls <= jobs; calls++ {
 				var cl []store.Claimed
 				err := s.Atomic(k.ctx(), func(tx store.Tx) error {
 					var err error
@@ -478,7 +480,7 @@ func jobNoDoubleClaim(t T, s store.Store, env Env) {
 	}
 	// A claimer that found nothing free may stop while others still held
 	// rows; sweep up whatever is left.
-	for {
+	for sweep := 0; sweep <= jobs; sweep++ {
 		cl := k.claim(jobs, time.Hour)
 		if len(cl) == 0 {
 			break
