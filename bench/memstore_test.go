@@ -232,3 +232,58 @@ func BenchmarkReadAll1000(b *testing.B) {
 			}
 		})
 }
+
+// TestBaselineMatchesMemstore checks that the baseline does the same work
+// as memstore on the benchmarks' workloads: the same positions, versions,
+// condition outcomes and reads.
+func TestBaselineMatchesMemstore(t *testing.T) {
+	ctx := context.Background()
+	clock := es.NewVirtualClock(es.DefaultVirtualStart)
+	base := newBaseline(clock.Now)
+	mem := memstore.New(memstore.WithClock(clock))
+	events := []es.Event{benchEvent(), benchEvent()}
+	for i := range 6 {
+		stream := streamIDs[i%3]
+		expected := es.Version(i / 3 * 2)
+		last, ok := base.appendStream(stream, expected, events)
+		res, err := store.Append(ctx, mem, es.AppendRequest{Stream: stream, Expected: es.Exact(expected), Events: events})
+		if !ok || err != nil || res.LastPosition() != last {
+			t.Fatalf("append %d: baseline %d %v, memstore %+v %v", i, last, ok, res, err)
+		}
+	}
+	if _, ok := base.appendStream(streamIDs[0], 1, events); ok {
+		t.Fatal("baseline accepted a stale expected version")
+	}
+	course := es.Tag("course:c1")
+	head := es.Position(12)
+	// The second append conflicts with the first; the third is bounded past it.
+	for i, after := range []es.Position{head, head, head + 1} {
+		e := []es.Event{benchEvent(course, "student:s1")}
+		last, ok := base.appendIf([]es.Tag{course}, after, e)
+		cond := es.FailIfMatch(es.Tags(course)).WithAfter(after)
+		res, err := store.Append(ctx, mem, es.AppendRequest{Condition: &cond, Events: e})
+		if ok != (i != 1) || ok != (err == nil) || (ok && res.LastPosition() != last) {
+			t.Fatalf("conditional append %d after %d: baseline %d %v, memstore %+v %v", i, after, last, ok, res, err)
+		}
+	}
+	got, err := store.ReadStream(ctx, mem, streamIDs[1], store.StreamRead{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := base.readStream(streamIDs[1])
+	page, err := store.ReadAll(ctx, mem, store.LogRead{After: 3, Limit: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pair := range [][2][]es.Recorded{{want, got}, {base.readAll(3, 5), page.Events}} {
+		if len(pair[0]) != len(pair[1]) {
+			t.Fatalf("baseline read %d events, memstore %d", len(pair[0]), len(pair[1]))
+		}
+		for i := range pair[0] {
+			b, m := pair[0][i], pair[1][i]
+			if b.Position != m.Position || b.StreamID != m.StreamID || b.StreamVersion != m.StreamVersion || b.Type != m.Type || string(b.Data) != string(m.Data) || !b.RecordedAt.Equal(m.RecordedAt) {
+				t.Fatalf("read %d: baseline %+v, memstore %+v", i, b, m)
+			}
+		}
+	}
+}
