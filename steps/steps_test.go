@@ -14,6 +14,7 @@ import (
 	messages "github.com/cucumber/messages/go/v34"
 
 	"github.com/eventspec/eventspec/es"
+	"github.com/eventspec/eventspec/platform/fsm"
 	"github.com/eventspec/eventspec/platform/invariant"
 	"github.com/eventspec/eventspec/steps"
 	"github.com/eventspec/eventspec/store"
@@ -458,5 +459,87 @@ func TestPropertyCounterexampleRunsAsAFeature(t *testing.T) {
     And the decider should pass its integrity checks`, 1))
 	if status != 0 {
 		t.Fatalf("status %d:\n%s", status, out)
+	}
+}
+
+// Every kind of Then step fails, with a message saying what differed, when
+// its expectation is false.
+func TestThenStepsFailWhenWrong(t *testing.T) {
+	type light string
+	s := steps.NewSuite()
+	registerCounter(counterDecider)(s)
+	steps.RegisterFSM(s, "light", fsm.Define[light]("red", map[light][]light{"red": {"green"}, "green": {"red"}}))
+	below := invariant.Must(invariant.New(invariant.Def[Counter]{
+		Name: "belowThree", Code: "TOO_HIGH", Check: func(c Counter) bool { return c.Count < 3 },
+		Context: func(c Counter) map[string]any { return map[string]any{"count": c.Count} },
+	}))
+	steps.RegisterInvariants(s, "counter", below)
+	steps.RegisterInvariantSet(s, "counter", "all", invariant.NewSet(below))
+	if err := s.Err(); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct{ steps, want string }{
+		{`Then the transition from "red" to "green" should not be allowed`, `expected the transition from "red" to "green" to be not allowed, but it is allowed`},
+		{`Then "red" should be a terminal state`, `expected "red" to be a terminal state (valid transitions: green)`},
+		{`Then the valid transitions from "red" should be "red"`, `expected the valid transitions from "red" to be red, got green`},
+		{`Then the states should be "green, red"`, `expected the states green, red, got red, green`},
+		{`When I transition from "red" to "red"
+    Then the transition error should name from "red" and to "green"`, `expected the transition error to name from "red" to "green", got from "red" to "red"`},
+		{`Given a counter state:
+      | field | value |
+      | count | 5     |
+    When I validate the invariant "belowThree"
+    Then the invariant should hold`, `expected the invariant to hold, but it is violated: TOO_HIGH`},
+		{`Given a counter state:
+      | field | value |
+      | count | 5     |
+    When I validate the "all" invariants
+    Then the violation context should have count 4`, `count: expected 4, got 5`},
+		{`Given a counter state:
+      | field | value |
+      | count | 1     |
+    When I assert the "all" invariants
+    Then the invariants should be violated`, `expected the invariant to be violated, but it holds`},
+		{`Given the events on stream "counter-c-1":
+      | type        | id  | by |
+      | Incremented | c-1 | 1  |
+    When the command Increment is sent with:
+      | id | c-1 |
+      | by | 0   |
+    Then the command should succeed`, `expected command Increment to succeed, got "rejected" (code "NOT_POSITIVE"`},
+		{`Given the events on stream "counter-c-1":
+      | type        | id  | by |
+      | Incremented | c-1 | 1  |
+    When the command Increment is sent with:
+      | id | c-1 |
+      | by | 1   |
+    Then the stream "counter-c-1" should have version 3`, `expected stream "counter-c-1" at version 3, got 2`},
+		{`Given the events on stream "counter-c-1":
+      | type        | id  | by |
+      | Incremented | c-1 | 1  |
+    When the command Increment is sent with:
+      | id | c-1 |
+      | by | 1   |
+    Then no events are appended`, `expected no events appended, got [Incremented]`},
+		{`Given the events on stream "counter-c-1":
+      | type        | id  | by |
+      | Incremented | c-1 | 1  |
+    When the command Increment is sent with:
+      | id | c-1 |
+      | by | 1   |
+    Then the appended events should have metadata:
+      | field       | value |
+      | causationId | nope  |`, `causationId: expected "nope", got "cmd_test_001"`},
+		{`When 1 hour passes
+    Then the time should be "2026-01-01T00:00:00Z"`, `the time: expected 2026-01-01T00:00:00Z, got 2026-01-01T01:00:00Z`},
+		{`When I transition from "red" to "green"
+    Then the error code should be "X"`, `expected an error with code X, got no error (result "green")`},
+	}
+	for i, c := range cases {
+		feature := "Feature: wrong\n  Scenario: wrong\n    Given the light state machine\n    " + c.steps + "\n"
+		status, out := runText(t, s, feature)
+		if status == 0 || !strings.Contains(out, c.want) {
+			t.Errorf("case %d: status %d, want a failure containing %q:\n%s", i, status, c.want, out)
+		}
 	}
 }
