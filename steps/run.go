@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -64,7 +65,7 @@ type Options struct {
 // runs.
 func Run(t *testing.T, opts Options) {
 	t.Helper()
-	s, gopts, err := prepare(t.Name(), opts)
+	s, gopts, err := prepare(reportName(t.Name()), opts)
 	if err != nil {
 		t.Fatalf("steps: %v", err)
 	}
@@ -163,6 +164,31 @@ func prepare(name string, opts Options) (*Suite, *godog.Options, error) {
 }
 
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)
+
+// reportName names a test's report after the package of Run's caller and
+// the test, so that TestFeatures of two packages do not overwrite each
+// other's report: "eventspec_features_middleware.TestFeatures".
+func reportName(test string) string {
+	pkg := "unknown"
+	if pc, _, _, ok := runtime.Caller(2); ok {
+		if fn := runtime.FuncForPC(pc); fn != nil {
+			name := fn.Name() // e.g. github.com/x/y/features/middleware_test.TestFeatures
+			if i := strings.LastIndex(name, "/"); i >= 0 {
+				if j := strings.Index(name[i:], "."); j >= 0 {
+					name = name[:i+j]
+				}
+			} else if j := strings.Index(name, "."); j >= 0 {
+				name = name[:j]
+			}
+			name = strings.TrimSuffix(name, "_test")
+			if parts := strings.Split(name, "/"); len(parts) > 1 && strings.Contains(parts[0], ".") {
+				name = strings.Join(parts[1:], "/")
+			}
+			pkg = name
+		}
+	}
+	return pkg + "." + test
+}
 
 // reportFormats turns EVENTSPEC_FORMAT into godog "name:file" formatters.
 func reportFormats(name string) (string, error) {

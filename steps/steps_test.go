@@ -388,14 +388,14 @@ func TestRunWritesJUnitReportsAndReplaysTheSeed(t *testing.T) {
 		Register: registerCounter(counterDecider),
 		Output:   new(strings.Builder),
 	})
-	junit, err := os.ReadFile(filepath.Join(dir, "TestRunWritesJUnitReportsAndReplaysTheSeed.junit.xml"))
+	junit, err := os.ReadFile(filepath.Join(dir, "eventspec_eventspec_steps.TestRunWritesJUnitReportsAndReplaysTheSeed.junit.xml"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(string(junit), `<testcase name="passes" status="passed"`) || strings.Contains(string(junit), "stubs do not run") {
 		t.Fatalf("junit report:\n%s", junit)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "TestRunWritesJUnitReportsAndReplaysTheSeed.cucumber.json")); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, "eventspec_eventspec_steps.TestRunWritesJUnitReportsAndReplaysTheSeed.cucumber.json")); err != nil {
 		t.Fatal(err)
 	}
 }
