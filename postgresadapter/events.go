@@ -42,6 +42,7 @@ type appendArgs struct {
 	items    []byte
 	idemKey  *string
 	idemFP   *string
+	checkIDs bool
 	types    []string
 	data     [][]byte
 	tagFrom  []int32
@@ -156,6 +157,9 @@ func (l *eventLog) buildAppend(req es.AppendRequest) (appendArgs, string, error)
 	a.tags = []string{}
 	a.tagEvent = []int32{}
 	for i := range req.Events {
+		if req.Events[i].Metadata.EventID != "" {
+			a.checkIDs = true
+		}
 		e := es.WithDefaults(req.Events[i], l.s.ids)
 		if err := textOK(e.Metadata.EventID); err != nil {
 			return a, "", es.Errorf(es.CodeInternal, "postgresadapter: the id source minted event id %q that %s", e.Metadata.EventID, err)
@@ -222,7 +226,7 @@ func (l *eventLog) Append(ctx context.Context, req es.AppendRequest) (es.AppendR
 	)
 	err = t.ptx.QueryRow(ctx, t.s.q.appendEvents,
 		cls, obj, x, register,
-		nowNS, a.stream, a.expect, a.expectV, a.cond, a.after, a.items, a.idemKey, a.idemFP,
+		nowNS, a.stream, a.expect, a.expectV, a.cond, a.after, a.items, a.idemKey, a.idemFP, a.checkIDs,
 		a.types, a.data, a.tagFrom, a.tagTo, a.tags, a.tagEvent, a.ids, a.corr, a.caus, a.cat, a.sv, a.extra,
 	).Scan(&status, &version, &poss, &storedFP, &ids, &stream)
 	if err != nil {

@@ -50,7 +50,7 @@ func newQueries(qs string) queries {
 	return queries{
 		eventCols: eventColumns,
 		appendEvents: q(`SELECT status, version, positions, fingerprint, event_ids, stream
-			FROM {{s}}.append_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)`),
+			FROM {{s}}.append_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)`),
 		bound: q(`SELECT {{s}}.finality_bound($1)`),
 		readStreamFw: q(`SELECT {{ev}} FROM {{s}}.events e
 			WHERE e.stream_id = $1 AND e.stream_version > $2 ORDER BY e.stream_version LIMIT $3`),

@@ -133,6 +133,7 @@ CREATE FUNCTION {{schema}}.append_events(
     p_items      jsonb,     -- [{"types": [...], "tags": [...]}, ...]
     p_idem_key   text,
     p_idem_fp    text,
+    p_check_ids  boolean,   -- some event ids came from the caller: check they are new
     p_types      text[],
     p_data       bytea[],
     p_tag_from   integer[], -- event i's tags are p_tags[p_tag_from[i] : p_tag_to[i]]
@@ -144,21 +145,20 @@ CREATE FUNCTION {{schema}}.append_events(
     p_caus       text[],
     p_cat        text[],
     p_sv         integer[],
-    p_extra      bytea[]
-) RETURNS TABLE (status text, version bigint, positions bigint[], fingerprint text, event_ids text[], stream text)
+    p_extra      bytea[],
+    OUT status     text,
+    OUT version    bigint,
+    OUT positions  bigint[],
+    OUT fingerprint text,
+    OUT event_ids  text[],
+    OUT stream     text)
 LANGUAGE plpgsql VOLATILE AS $fn$
 #variable_conflict use_column
 DECLARE
-    v_fp     text;
-    v_ids    text[];
-    v_pos    bigint[];
-    v_ver    bigint;
-    v_stream text;
     v_cur    bigint := 0;
     v_item   jsonb;
     v_itypes text[];
     v_itags  text[];
-    v_taken  text;
     v_hw     bigint;
     v_key    bigint;
     v_n      integer := cardinality(p_types);
@@ -174,13 +174,14 @@ BEGIN
     END LOOP;
 
     IF p_idem_key IS NOT NULL THEN
-        SELECT i.fingerprint, i.event_ids, i.positions, i.version, i.stream_id INTO v_fp, v_ids, v_pos, v_ver, v_stream
+        SELECT i.fingerprint, i.event_ids, i.positions, i.version, i.stream_id
+        INTO fingerprint, event_ids, positions, version, stream
         FROM {{schema}}.idempotency i WHERE i.key = p_idem_key;
         IF FOUND THEN
-            IF v_fp = p_idem_fp THEN
-                RETURN QUERY SELECT 'duplicate'::text, v_ver, v_pos, v_fp, v_ids, v_stream;
+            IF fingerprint = p_idem_fp THEN
+                status := 'duplicate';
             ELSE
-                RETURN QUERY SELECT 'idempotency'::text, NULL::bigint, NULL::bigint[], v_fp, NULL::text[], NULL::text;
+                status := 'idempotency';
             END IF;
             RETURN;
         END IF;
@@ -191,14 +192,15 @@ BEGIN
         FROM {{schema}}.events e WHERE e.stream_id = p_stream;
     END IF;
     IF (p_expect = 1 AND v_cur <> 0) OR (p_expect = 2 AND v_cur = 0) OR (p_expect = 3 AND v_cur <> p_expect_v) THEN
-        RETURN QUERY SELECT 'concurrency'::text, v_cur, NULL::bigint[], NULL::text, NULL::text[], NULL::text;
+        status := 'concurrency';
+        version := v_cur;
         RETURN;
     END IF;
 
     IF p_cond = 1 THEN
         PERFORM 1 FROM {{schema}}.events e WHERE e.position > p_after LIMIT 1;
         IF FOUND THEN
-            RETURN QUERY SELECT 'condition'::text, NULL::bigint, NULL::bigint[], NULL::text, NULL::text[], NULL::text;
+            status := 'condition';
             RETURN;
         END IF;
     ELSIF p_cond = 2 THEN
@@ -218,20 +220,22 @@ BEGIN
                 LIMIT 1;
             END IF;
             IF FOUND THEN
-                RETURN QUERY SELECT 'condition'::text, NULL::bigint, NULL::bigint[], NULL::text, NULL::text[], NULL::text;
+                status := 'condition';
                 RETURN;
             END IF;
         END LOOP;
     END IF;
 
-    SELECT e.event_id INTO v_taken FROM {{schema}}.events e WHERE e.event_id = ANY (p_ids) LIMIT 1;
-    IF FOUND THEN
-        RETURN QUERY SELECT 'event_id'::text, NULL::bigint, NULL::bigint[], NULL::text, ARRAY[v_taken], NULL::text;
-        RETURN;
+    IF p_check_ids THEN
+        SELECT ARRAY[e.event_id] INTO event_ids FROM {{schema}}.events e WHERE e.event_id = ANY (p_ids) LIMIT 1;
+        IF FOUND THEN
+            status := 'event_id';
+            RETURN;
+        END IF;
     END IF;
 
     IF p_register IS NOT NULL THEN
-        SELECT CASE WHEN s.is_called THEN s.last_value ELSE 0 END INTO v_hw FROM {{schema}}.positions s;
+        v_hw := coalesce(pg_sequence_last_value('{{schema_literal}}.positions'), 0);
         v_key := v_hw % 4294967296;
         IF v_key >= 2147483648 THEN
             v_key := v_key - 4294967296;
@@ -239,32 +243,41 @@ BEGIN
         PERFORM pg_advisory_xact_lock_shared(p_register, v_key::integer);
     END IF;
 
-    v_pos := ARRAY(SELECT nextval('{{schema_literal}}.positions') FROM generate_series(1, v_n));
+    positions := '{}';
+    FOR i IN 1 .. v_n LOOP
+        positions := positions || nextval('{{schema_literal}}.positions');
+    END LOOP;
 
-    INSERT INTO {{schema}}.events (position, stream_id, stream_version, type, data, tags, event_id,
-                                   correlation_id, causation_id, category, schema_version, extra, recorded_at_ns)
-    SELECT v_pos[u.o], p_stream, CASE WHEN p_stream IS NULL THEN NULL ELSE v_cur + u.o END,
-           u.typ, u.dat, p_tags[u.tf : u.tt], u.eid, u.corr, u.caus, u.cat, u.sv, u.ext, p_now
-    FROM unnest(p_types, p_data, p_tag_from, p_tag_to, p_ids, p_corr, p_caus, p_cat, p_sv, p_extra)
-         WITH ORDINALITY AS u(typ, dat, tf, tt, eid, corr, caus, cat, sv, ext, o);
+    IF v_n = 1 THEN
+        INSERT INTO {{schema}}.events (position, stream_id, stream_version, type, data, tags, event_id,
+                                       correlation_id, causation_id, category, schema_version, extra, recorded_at_ns)
+        VALUES (positions[1], p_stream, CASE WHEN p_stream IS NULL THEN NULL ELSE v_cur + 1 END,
+                p_types[1], p_data[1], p_tags, p_ids[1], p_corr[1], p_caus[1], p_cat[1], p_sv[1], p_extra[1], p_now);
+    ELSE
+        INSERT INTO {{schema}}.events (position, stream_id, stream_version, type, data, tags, event_id,
+                                       correlation_id, causation_id, category, schema_version, extra, recorded_at_ns)
+        SELECT positions[u.o], p_stream, CASE WHEN p_stream IS NULL THEN NULL ELSE v_cur + u.o END,
+               u.typ, u.dat, p_tags[u.tf : u.tt], u.eid, u.corr, u.caus, u.cat, u.sv, u.ext, p_now
+        FROM unnest(p_types, p_data, p_tag_from, p_tag_to, p_ids, p_corr, p_caus, p_cat, p_sv, p_extra)
+             WITH ORDINALITY AS u(typ, dat, tf, tt, eid, corr, caus, cat, sv, ext, o);
+    END IF;
 
     IF cardinality(p_tags) > 0 THEN
         INSERT INTO {{schema}}.event_tags (tag, position, type)
-        SELECT p_tags[j], v_pos[p_tag_event[j]], p_types[p_tag_event[j]]
+        SELECT p_tags[j], positions[p_tag_event[j]], p_types[p_tag_event[j]]
         FROM generate_subscripts(p_tags, 1) AS j;
     END IF;
 
     IF p_stream IS NOT NULL THEN
-        v_ver := v_cur + v_n;
+        version := v_cur + v_n;
     ELSE
-        v_ver := 0;
+        version := 0;
     END IF;
     IF p_idem_key IS NOT NULL THEN
         INSERT INTO {{schema}}.idempotency (key, fingerprint, stream_id, event_ids, positions, version)
-        VALUES (p_idem_key, p_idem_fp, p_stream, p_ids, v_pos, v_ver);
+        VALUES (p_idem_key, p_idem_fp, p_stream, p_ids, positions, version);
     END IF;
-
-    RETURN QUERY SELECT 'ok'::text, v_ver, v_pos, NULL::text, NULL::text[], NULL::text;
+    status := 'ok';
 END
 $fn$;
 
@@ -283,7 +296,7 @@ DECLARE
     v_hw  bigint;
     v_min bigint;
 BEGIN
-    SELECT CASE WHEN s.is_called THEN s.last_value ELSE 0 END INTO v_hw FROM {{schema}}.positions s;
+    v_hw := coalesce(pg_sequence_last_value('{{schema_literal}}.positions'), 0);
     -- d is how far a registration key lies below the high-water mark.
     -- Keys registered after v_hw was read lie above it (d >= 2^31 once
     -- wrapped); their positions exceed v_hw anyway, so they are ignored.
