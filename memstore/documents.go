@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -51,6 +52,13 @@ func (r *docRec) export(coll, key string) store.Document {
 	return store.Document{Collection: coll, Key: key, Data: slices.Clone(r.data), Version: r.version, UpdatedAt: r.updatedAt}
 }
 
+// written is the document a write returns: the stored record's metadata
+// with the caller's own data, which the store copied on the way in (so the
+// caller and the store never share bytes, without a second copy).
+func (r *docRec) written(coll, key string, data json.RawMessage) store.Document {
+	return store.Document{Collection: coll, Key: key, Data: data, Version: r.version, UpdatedAt: r.updatedAt}
+}
+
 // set installs d (nil: removes the key) and records the undo.
 func (t *tx) setDoc(coll, key string, d *docRec) {
 	st := &t.s.st
@@ -65,13 +73,7 @@ func (t *tx) setDoc(coll, key string, d *docRec) {
 	} else {
 		c.put(key, d)
 	}
-	t.undo = append(t.undo, func() {
-		if prev == nil {
-			c.remove(key)
-		} else {
-			c.put(key, prev)
-		}
-	})
+	t.undo = append(t.undo, undoEntry{coll: c, key: key, prev: prev})
 	t.wrote = true
 }
 
@@ -82,8 +84,10 @@ func (st *state) doc(coll, key string) *docRec {
 	return nil
 }
 
+// notFound builds the NOT_FOUND error without fmt: reads of missing
+// documents are on hot paths (the command log's duplicate check).
 func notFound(coll, key string) error {
-	return es.Errorf(es.CodeNotFound, "document %s/%q not found", coll, key)
+	return &es.Error{ErrCode: es.CodeNotFound, Message: "document " + coll + "/" + strconv.Quote(key) + " not found"}
 }
 
 // Get returns the document or NOT_FOUND.
@@ -122,7 +126,7 @@ func (d *documents) Insert(ctx context.Context, coll, key string, data json.RawM
 	}
 	r := &docRec{data: slices.Clone(data), version: 1, updatedAt: t.now()}
 	t.setDoc(coll, key, r)
-	return r.export(coll, key), nil
+	return r.written(coll, key, data), nil
 }
 
 // Update replaces the document iff its version is expected (> 0).
@@ -150,7 +154,7 @@ func (d *documents) Update(ctx context.Context, coll, key string, expected int64
 	}
 	r := &docRec{data: slices.Clone(data), version: cur.version + 1, updatedAt: t.now()}
 	t.setDoc(coll, key, r)
-	return r.export(coll, key), nil
+	return r.written(coll, key, data), nil
 }
 
 // Delete removes the document iff its version is expected (0: any).

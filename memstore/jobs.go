@@ -33,7 +33,7 @@ func exportJob(j store.Job) store.Job {
 func (t *tx) mutateJob(r *jobRec, f func(j *store.Job)) {
 	old := r.job
 	f(&r.job)
-	t.undo = append(t.undo, func() { r.job = old })
+	t.undo = append(t.undo, undoEntry{fn: func() { r.job = old }})
 	t.wrote = true
 	t.jobsTouched = true
 }
@@ -48,10 +48,10 @@ func (t *tx) killJob(r *jobRec, reason string) {
 	})
 	r.dead = len(st.dead)
 	st.dead = append(st.dead, r)
-	t.undo = append(t.undo, func() {
+	t.undo = append(t.undo, undoEntry{fn: func() {
 		st.dead = st.dead[:len(st.dead)-1]
 		r.dead = -1
-	})
+	}})
 }
 
 // Enqueue stores a pending job; see store.Jobs.
@@ -83,10 +83,10 @@ func (q *jobs) Enqueue(ctx context.Context, spec store.JobSpec) (store.Job, erro
 	}
 	st.jobs[r.job.ID] = r
 	st.queue = append(st.queue, r)
-	t.undo = append(t.undo, func() {
+	t.undo = append(t.undo, undoEntry{fn: func() {
 		delete(st.jobs, r.job.ID)
 		st.queue = st.queue[:len(st.queue)-1]
-	})
+	}})
 	t.wrote = true
 	t.jobsTouched = true
 	return exportJob(r.job), nil

@@ -212,7 +212,7 @@ type tx struct {
 	// the log and its indexes back to it.
 	logStart int
 	// undo holds the inverse of every non-event write, run in reverse.
-	undo []func()
+	undo []undoEntry
 	// idemKeys lists idempotency keys recorded by this unit.
 	idemKeys []string
 	// jobsTouched asks commit to compact the job queue.
@@ -275,7 +275,7 @@ func (t *tx) now() time.Time { return t.s.clock.Now().UTC() }
 // rollback undoes everything the unit did. s.mu must be held.
 func (t *tx) rollback() {
 	for i := len(t.undo) - 1; i >= 0; i-- {
-		t.undo[i]()
+		t.undo[i].apply()
 	}
 	t.undo = nil
 	st := &t.s.st
@@ -292,6 +292,28 @@ func (t *tx) commit() {
 	t.idemKeys = nil
 	if t.jobsTouched {
 		t.s.st.compactQueue()
+	}
+}
+
+// undoEntry is the inverse of one write. A document write (coll set) puts
+// the previous record of key back (prev nil: removes the key) — recorded
+// without a closure, as document writes are the most frequent; any other
+// write carries fn.
+type undoEntry struct {
+	coll *collection
+	key  string
+	prev *docRec
+	fn   func()
+}
+
+func (u *undoEntry) apply() {
+	switch {
+	case u.fn != nil:
+		u.fn()
+	case u.prev == nil:
+		u.coll.remove(u.key)
+	default:
+		u.coll.put(u.key, u.prev)
 	}
 }
 

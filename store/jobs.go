@@ -151,7 +151,7 @@ func ValidateJobSpec(spec JobSpec, now time.Time) (JobSpec, error) {
 		spec.Payload = json.RawMessage("null")
 	} else if len(spec.Payload) > es.MaxPayloadBytes {
 		return spec, es.Errorf(es.CodePayloadTooLarge, "job %q: payload is %d bytes; at most %d", spec.Kind, len(spec.Payload), es.MaxPayloadBytes)
-	} else if !json.Valid(spec.Payload) {
+	} else if !es.ValidJSON(spec.Payload) {
 		return spec, es.Errorf(es.CodeInvalidArgument, "job %q: payload is not valid JSON", spec.Kind)
 	}
 	if spec.MaxAttempts == 0 {

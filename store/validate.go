@@ -25,7 +25,7 @@ func ValidateDocumentData(collection, key string, data json.RawMessage) error {
 		return es.Errorf(es.CodeInvalidArgument, "document %s/%q: data is empty (use null or {} for no data)", collection, key)
 	case len(data) > es.MaxPayloadBytes:
 		return es.Errorf(es.CodePayloadTooLarge, "document %s/%q: data is %d bytes; at most %d", collection, key, len(data), es.MaxPayloadBytes)
-	case !json.Valid(data):
+	case !es.ValidJSON(data):
 		return es.Errorf(es.CodeInvalidArgument, "document %s/%q: data is not valid JSON", collection, key)
 	}
 	return nil

@@ -135,7 +135,7 @@ func (c Command) Validate() error {
 	if len(c.Payload) > es.MaxPayloadBytes {
 		return es.Errorf(es.CodePayloadTooLarge, "command %s payload is %d bytes; at most %d", c.Type, len(c.Payload), es.MaxPayloadBytes)
 	}
-	if len(c.Payload) > 0 && !json.Valid(c.Payload) {
+	if len(c.Payload) > 0 && !es.ValidJSON(c.Payload) {
 		return es.Errorf(es.CodeInvalidArgument, "command %s payload is not valid JSON", c.Type)
 	}
 	size := 0

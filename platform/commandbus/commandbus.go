@@ -190,7 +190,7 @@ func (r RecordRequest) validate() error {
 	if len(r.Payload) > es.MaxPayloadBytes {
 		return es.Errorf(es.CodePayloadTooLarge, "recordCommand.payload is %d bytes; at most %d", len(r.Payload), es.MaxPayloadBytes)
 	}
-	if len(r.Payload) > 0 && !json.Valid(r.Payload) {
+	if len(r.Payload) > 0 && !es.ValidJSON(r.Payload) {
 		return es.Errorf(es.CodeInvalidArgument, "recordCommand.payload is not valid JSON")
 	}
 	if r.TTL < 0 {
@@ -329,7 +329,7 @@ func (l *Log) Complete(ctx context.Context, tx store.Tx, commandID string, statu
 	if len(result) > es.MaxPayloadBytes {
 		return false, es.Errorf(es.CodePayloadTooLarge, "updateCommandResult.result is %d bytes; at most %d", len(result), es.MaxPayloadBytes)
 	}
-	if len(result) > 0 && !json.Valid(result) {
+	if len(result) > 0 && !es.ValidJSON(result) {
 		return false, es.Errorf(es.CodeInvalidArgument, "command %q: result is not valid JSON", commandID)
 	}
 	doc, err := tx.Documents().Get(ctx, CollCommands, commandID)
