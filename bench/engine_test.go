@@ -3,7 +3,9 @@ package bench
 import (
 	"context"
 	"fmt"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/eventspec/eventspec/engine"
 	"github.com/eventspec/eventspec/engine/enginetest"
@@ -47,6 +49,7 @@ func BenchmarkEngineDispatch(b *testing.B) {
 		}
 		dctx := decider.Context{Now: s.Clock().Now()}
 		b.ResetTimer()
+		cpu := startCPU()
 		for n := 0; b.Loop(); n++ {
 			i := n % engineOrders
 			out := enginetest.Decider.Decide(states[i], enginetest.AddItem{OrderID: ids[i], SKU: "a", Qty: 1}, dctx)
@@ -63,6 +66,7 @@ func BenchmarkEngineDispatch(b *testing.B) {
 			states[i] = enginetest.Decider.Evolve(states[i], out.Events[0])
 			versions[i]++
 		}
+		cpu.report(b)
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "cmds/s")
 	}, func(b *testing.B) {
 		s := memstore.New()
@@ -86,12 +90,37 @@ func BenchmarkEngineDispatch(b *testing.B) {
 			cmds[i] = command.MustNew("AddItem", enginetest.AddItem{OrderID: id, SKU: "a", Qty: 1})
 		}
 		b.ResetTimer()
+		cpu := startCPU()
 		for n := 0; b.Loop(); n++ {
 			r, err := e.Dispatch(ctx, cmds[n%engineOrders])
 			if err != nil || r.Status != command.StatusExecuted {
 				b.Fatalf("AddItem: %+v %v", r, err)
 			}
 		}
+		cpu.report(b)
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "cmds/s")
 	})
+}
+
+// cpuClock measures the process's CPU time (user + system, every thread,
+// so the garbage collector's work counts) over a benchmark loop. On a
+// shared machine it varies much less with other processes' load than
+// wall time does.
+type cpuClock struct{ start time.Duration }
+
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func startCPU() cpuClock { return cpuClock{start: processCPU()} }
+
+// report adds the metric cpu-ns/op: CPU time per iteration.
+func (c cpuClock) report(b *testing.B) {
+	if d := processCPU() - c.start; d > 0 && b.N > 0 {
+		b.ReportMetric(float64(d.Nanoseconds())/float64(b.N), "cpu-ns/op")
+	}
 }
