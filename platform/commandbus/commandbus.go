@@ -25,7 +25,6 @@ package commandbus
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -157,12 +156,14 @@ func NewLog(clock es.Clock) *Log {
 
 // Cursor returns the correlation cursor of a command accepted at ts.
 func Cursor(ts time.Time, commandID string) string {
-	return fmt.Sprintf("%016d:%s", ts.UnixMilli(), commandID)
+	return timeKey(ts, commandID)
 }
 
-func lenPrefix(s string) string { return fmt.Sprintf("%03d:%s:", len(s), s) }
+func lenPrefix(s string) string { return string(appendLenPrefix(make([]byte, 0, len(s)+5), s)) }
 
-func timeKey(t time.Time, id string) string { return fmt.Sprintf("%016d:%s", t.UnixMilli(), id) }
+func timeKey(t time.Time, id string) string {
+	return string(appendTimeKey(make([]byte, 0, 17+len(id)), t, id))
+}
 
 func validateID(what, id string) error {
 	if err := es.ValidateName(es.CodeInvalidArgument, what, id); err != nil {
@@ -297,7 +298,7 @@ func (l *Log) write(ctx context.Context, tx store.Tx, r RecordRequest, status co
 	if status != command.StatusPending {
 		rec.Status, rec.Result, rec.ExecutedAt = status, result, l.clock.Now().UTC()
 	}
-	raw, err := json.Marshal(rec)
+	raw, err := rec.appendJSON(make([]byte, 0, 512+len(rec.Payload)+len(rec.Result)))
 	if err != nil {
 		return es.Wrap(es.CodeInternal, err, "command %q: encoding the record", r.CommandID)
 	}
@@ -305,17 +306,12 @@ func (l *Log) write(ctx context.Context, tx store.Tx, r RecordRequest, status co
 	if _, err := docs.Insert(ctx, CollCommands, r.CommandID, raw); err != nil {
 		return err
 	}
-	id := json.RawMessage(`"` + jsonEscape(r.CommandID) + `"`)
+	id := idJSON(r.CommandID)
 	if _, err := docs.Insert(ctx, CollByCorrelation, lenPrefix(rec.Metadata.CorrelationID)+rec.CorrelationCursor, id); err != nil {
 		return err
 	}
 	_, err = docs.Insert(ctx, CollByExpiry, timeKey(rec.ExpiresAt, r.CommandID), id)
 	return err
-}
-
-func jsonEscape(s string) string {
-	b, _ := json.Marshal(s)
-	return string(b[1 : len(b)-1])
 }
 
 // Complete sets a pending command's final status (executed, rejected or
@@ -347,7 +343,7 @@ func (l *Log) Complete(ctx context.Context, tx store.Tx, commandID string, statu
 		return false, nil
 	}
 	c.Status, c.Result, c.ExecutedAt = status, result, l.clock.Now().UTC()
-	raw, err := json.Marshal(c)
+	raw, err := c.appendJSON(nil)
 	if err != nil {
 		return false, es.Wrap(es.CodeInternal, err, "command %q: encoding the record", commandID)
 	}

@@ -49,7 +49,7 @@ func (l *Log) RecordEventCorrelation(ctx context.Context, tx store.Tx, r Correla
 		if !changed {
 			return nil
 		}
-		raw, err := json.Marshal(c)
+		raw, err := c.appendJSON(nil)
 		if err != nil {
 			return es.Wrap(es.CodeInternal, err, "correlation %q: encoding", r.CommandID)
 		}
@@ -71,14 +71,14 @@ func (l *Log) RecordEventCorrelation(ctx context.Context, tx store.Tx, r Correla
 	}
 	c := Correlation{CommandID: r.CommandID, EventIDs: ids, CommandType: r.CommandType, BoundedContext: r.BoundedContext,
 		CreatedAt: now, TTL: ttl, ExpiresAt: now.Add(ttl)}
-	raw, err := json.Marshal(c)
+	raw, err := c.appendJSON(make([]byte, 0, 256))
 	if err != nil {
 		return es.Wrap(es.CodeInternal, err, "correlation %q: encoding", r.CommandID)
 	}
 	if _, err := docs.Insert(ctx, CollCorrelations, r.CommandID, raw); err != nil {
 		return err
 	}
-	id := json.RawMessage(`"` + jsonEscape(r.CommandID) + `"`)
+	id := idJSON(r.CommandID)
 	if _, err := docs.Insert(ctx, CollCorrelationsByBC, lenPrefix(r.BoundedContext)+timeKey(now, r.CommandID), id); err != nil {
 		return err
 	}
