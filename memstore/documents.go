@@ -32,10 +32,21 @@ type docRec struct {
 
 func (c *collection) put(key string, d *docRec) {
 	if _, ok := c.docs[key]; !ok {
-		i, _ := slices.BinarySearch(c.keys, key)
-		c.keys = slices.Insert(c.keys, i, key)
+		c.addKey(key)
 	}
 	c.docs[key] = d
+}
+
+// addKey inserts a new key into the sorted key list. Keys that sort last
+// (time- or sequence-ordered ids, the common case) are appended without a
+// search.
+func (c *collection) addKey(key string) {
+	if n := len(c.keys); n == 0 || key > c.keys[n-1] {
+		c.keys = append(c.keys, key)
+		return
+	}
+	i, _ := slices.BinarySearch(c.keys, key)
+	c.keys = slices.Insert(c.keys, i, key)
 }
 
 func (c *collection) remove(key string) {
@@ -68,10 +79,14 @@ func (t *tx) setDoc(coll, key string, d *docRec) {
 		st.collections[coll] = c
 	}
 	prev := c.docs[key]
-	if d == nil {
+	switch {
+	case d == nil:
 		c.remove(key)
-	} else {
-		c.put(key, d)
+	case prev == nil:
+		c.addKey(key)
+		c.docs[key] = d
+	default:
+		c.docs[key] = d
 	}
 	t.undo = append(t.undo, undoEntry{coll: c, key: key, prev: prev})
 	t.wrote = true

@@ -35,6 +35,18 @@ func StreamFor(aggType, id string) es.StreamID { return es.StreamID(aggType + "-
 
 // aggregateID reads the aggregate id from the payload field.
 func aggregateID(cmd command.Command, field string) (string, error) {
+	if id, found, ok := topLevelString(cmd.Payload, field); ok {
+		switch {
+		case !found:
+			return "", fmt.Errorf("%s is required", field)
+		case id == "":
+			return "", fmt.Errorf("%s must be a non-empty string", field)
+		}
+		if err := es.ValidateName(es.CodeInvalidArgument, field, id); err != nil {
+			return "", fmt.Errorf("%s: %s", field, err.Error())
+		}
+		return id, nil
+	}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(cmd.Payload, &fields); err != nil || fields == nil {
 		return "", fmt.Errorf("%s is required (the payload is not an object)", field)
@@ -67,8 +79,8 @@ func (o *Orchestrator) loadAggregate(ctx context.Context, tx store.Tx, id string
 	if err != nil {
 		return nil, 0, err
 	}
-	var d CMSDocument
-	if err := json.Unmarshal(doc.Data, &d); err != nil {
+	d, err := decodeCMS(doc.Data)
+	if err != nil {
 		return nil, 0, es.Wrap(es.CodeInternal, err, "CMS %s/%s does not decode", t.Type, id)
 	}
 	if up := o.upcasters[t.Type]; up != nil {
@@ -371,7 +383,7 @@ func (o *Orchestrator) writeCMS(ctx context.Context, tx store.Tx, agg *command.A
 	if len(state) == 0 {
 		state = json.RawMessage("null")
 	}
-	raw, err := json.Marshal(CMSDocument{StateVersion: sv, Version: version, State: state})
+	raw, err := encodeCMS(CMSDocument{StateVersion: sv, Version: version, State: state})
 	if err != nil {
 		return &command.AbortError{ErrCode: command.CodeAppendAbort, Message: "the new CMS state does not encode", Cause: err}
 	}

@@ -1,0 +1,167 @@
+package orchestrator
+
+import (
+	"bytes"
+	"encoding/json"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/eventspec/eventspec/es"
+)
+
+// Every command reads its aggregate id from the payload and loads and
+// stores one CMS document, so these run without encoding/json's
+// reflection in the common case. Each fast path gives up (ok false) on
+// anything it does not handle exactly like encoding/json — escapes, other
+// layouts — and the caller then takes the encoding/json path.
+
+// topLevelString finds the last member named field of the JSON object
+// data (encoding/json's map decoding keeps the last duplicate) and returns
+// its value when it is a string. ok is false when the fast path cannot
+// answer: data is not a valid object, a key or the value has escapes, or
+// the value is not a string.
+func topLevelString(data []byte, field string) (val string, found, ok bool) {
+	if !es.ValidJSON(data) {
+		return "", false, false
+	}
+	i := skipSpace(data, 0)
+	if i >= len(data) || data[i] != '{' {
+		return "", false, false
+	}
+	i++
+	for {
+		i = skipSpace(data, i)
+		if data[i] == '}' {
+			return val, found, true
+		}
+		if data[i] == ',' {
+			i = skipSpace(data, i+1)
+		}
+		kStart := i + 1
+		kEnd := bytes.IndexByte(data[kStart:], '"') + kStart
+		if bytes.IndexByte(data[kStart:kEnd], '\\') >= 0 {
+			return "", false, false
+		}
+		i = skipSpace(data, kEnd+1) + 1 // past ':'
+		i = skipSpace(data, i)
+		if string(data[kStart:kEnd]) == field {
+			if data[i] != '"' {
+				return "", false, false
+			}
+			vEnd := bytes.IndexByte(data[i+1:], '"') + i + 1
+			if bytes.IndexByte(data[i+1:vEnd], '\\') >= 0 || !utf8.Valid(data[i+1:vEnd]) {
+				return "", false, false
+			}
+			val, found = string(data[i+1:vEnd]), true
+			i = vEnd + 1
+			continue
+		}
+		i = skipValue(data, i)
+	}
+}
+
+func skipSpace(data []byte, i int) int {
+	for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipValue returns the index just after the valid JSON value at i.
+func skipValue(data []byte, i int) int {
+	depth := 0
+	for ; i < len(data); i++ {
+		switch data[i] {
+		case '"':
+			for i++; data[i] != '"'; i++ {
+				if data[i] == '\\' {
+					i++
+				}
+			}
+			if depth == 0 {
+				return i + 1
+			}
+		case '{', '[':
+			depth++
+		case '}', ']':
+			if depth == 0 {
+				return i // the end of the enclosing object
+			}
+			depth--
+			if depth == 0 {
+				return i + 1
+			}
+		case ',':
+			if depth == 0 {
+				return i
+			}
+		case ' ', '\t', '\n', '\r':
+			if depth == 0 {
+				return i
+			}
+		}
+	}
+	return i
+}
+
+// encodeCMS encodes d as json.Marshal(d) would.
+func encodeCMS(d CMSDocument) (json.RawMessage, error) {
+	b := make([]byte, 0, 40+len(d.State))
+	b = append(b, `{"stateVersion":`...)
+	b = strconv.AppendInt(b, int64(d.StateVersion), 10)
+	b = append(b, `,"version":`...)
+	b = strconv.AppendInt(b, d.Version, 10)
+	b = append(b, `,"state":`...)
+	b, err := es.AppendJSONRaw(b, d.State)
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '}'), nil
+}
+
+// decodeCMS decodes a CMS document. Documents in encodeCMS's exact layout
+// are read directly (State aliases data); anything else goes through
+// encoding/json.
+func decodeCMS(data []byte) (CMSDocument, error) {
+	if d, ok := parseCMS(data); ok {
+		return d, nil
+	}
+	var d CMSDocument
+	err := json.Unmarshal(data, &d)
+	return d, err
+}
+
+func parseCMS(data []byte) (CMSDocument, bool) {
+	var d CMSDocument
+	rest, ok := bytes.CutPrefix(data, []byte(`{"stateVersion":`))
+	if !ok {
+		return d, false
+	}
+	n, rest, ok := cutInt(rest, `,"version":`)
+	if !ok || int64(int(n)) != n {
+		return d, false
+	}
+	d.StateVersion = int(n)
+	if d.Version, rest, ok = cutInt(rest, `,"state":`); !ok {
+		return d, false
+	}
+	state, ok := bytes.CutSuffix(rest, []byte("}"))
+	if !ok || !es.ValidJSON(state) || !bytes.Equal(bytes.TrimSpace(state), state) {
+		return d, false
+	}
+	d.State = state
+	return d, true
+}
+
+// cutInt reads a base-10 int64 up to sep.
+func cutInt(b []byte, sep string) (int64, []byte, bool) {
+	i := bytes.Index(b, []byte(sep))
+	if i <= 0 {
+		return 0, nil, false
+	}
+	n, err := strconv.ParseInt(string(b[:i]), 10, 64)
+	if err != nil || (i > 1 && b[0] == '0') || (b[0] == '-' && i > 1 && b[1] == '0') || b[0] == '+' {
+		return 0, nil, false
+	}
+	return n, b[i+len(sep):], true
+}
