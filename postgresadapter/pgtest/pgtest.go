@@ -169,13 +169,21 @@ func Server(t TB) (*pgxpool.Pool, string) {
 	t.Helper()
 	s := connect()
 	if s.err != nil {
-		if Required() {
-			t.Fatalf("pgtest: PostgreSQL is required (%s=1) but unavailable: %v", EnvRequire, s.err)
-		}
-		t.Skipf("pgtest: SKIPPING PostgreSQL test %s: %v. Set %s (e.g. postgres://postgres@127.0.0.1:5432/eventspec_test?sslmode=disable) or run `make test-postgres`; set %s=1 to make this a failure.",
-			t.Name(), s.err, EnvDSN, EnvRequire)
+		unavailable(t, s.err, Required())
 	}
 	return s.pool, postgresadapter.RedactDSN(s.dsn)
+}
+
+// unavailable stops t because no server is available: a failure when
+// required, else a skip that says loudly why and how to run the test.
+func unavailable(t TB, why error, required bool) {
+	t.Helper()
+	if required {
+		t.Fatalf("pgtest: PostgreSQL is required (%s=1) but unavailable: %v", EnvRequire, why)
+		return
+	}
+	t.Skipf("pgtest: SKIPPING PostgreSQL test %s: %v. Set %s (e.g. postgres://postgres@127.0.0.1:5432/eventspec_test?sslmode=disable) or run `make test-postgres`; set %s=1 to make this a failure.",
+		t.Name(), why, EnvDSN, EnvRequire)
 }
 
 // SchemaName returns the schema name New uses for the n-th schema of a
