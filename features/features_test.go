@@ -4,6 +4,7 @@ import (
 	"embed"
 	"testing"
 
+	"github.com/eventspec/eventspec/features/internal/backends"
 	"github.com/eventspec/eventspec/features/internal/orders"
 	"github.com/eventspec/eventspec/steps"
 )
@@ -12,5 +13,5 @@ import (
 var specs embed.FS
 
 func TestFeatures(t *testing.T) {
-	steps.Run(t, steps.Options{Features: specs, Register: orders.Register})
+	backends.Run(t, steps.Options{Features: specs, Register: orders.Register})
 }

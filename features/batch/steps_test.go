@@ -12,6 +12,7 @@ import (
 	"github.com/cucumber/godog"
 
 	"github.com/eventspec/eventspec/engine/enginetest"
+	"github.com/eventspec/eventspec/features/internal/backends"
 	"github.com/eventspec/eventspec/platform/batch"
 	"github.com/eventspec/eventspec/platform/command"
 	"github.com/eventspec/eventspec/steps"
@@ -21,7 +22,7 @@ import (
 var specs embed.FS
 
 func TestFeatures(t *testing.T) {
-	steps.Run(t, steps.Options{Features: specs, Register: register})
+	backends.Run(t, steps.Options{Features: specs, Register: register})
 }
 
 type run struct {

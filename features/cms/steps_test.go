@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/eventspec/eventspec/es"
+	"github.com/eventspec/eventspec/features/internal/backends"
 	"github.com/eventspec/eventspec/platform/cms"
 	"github.com/eventspec/eventspec/steps"
 	"github.com/eventspec/eventspec/store"
@@ -20,7 +21,7 @@ import (
 var specs embed.FS
 
 func TestFeatures(t *testing.T) {
-	steps.Run(t, steps.Options{Features: specs, Register: register})
+	backends.Run(t, steps.Options{Features: specs, Register: register})
 }
 
 const collection = "orderCMS"

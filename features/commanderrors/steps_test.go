@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/eventspec/eventspec/es"
+	"github.com/eventspec/eventspec/features/internal/backends"
 	"github.com/eventspec/eventspec/platform/command"
 	"github.com/eventspec/eventspec/steps"
 )
@@ -20,7 +21,7 @@ import (
 var specs embed.FS
 
 func TestFeatures(t *testing.T) {
-	steps.Run(t, steps.Options{Features: specs, Register: register})
+	backends.Run(t, steps.Options{Features: specs, Register: register})
 }
 
 type world struct {

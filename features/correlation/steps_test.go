@@ -15,6 +15,7 @@ import (
 	"github.com/eventspec/eventspec/engine"
 	"github.com/eventspec/eventspec/engine/enginetest"
 	"github.com/eventspec/eventspec/es"
+	"github.com/eventspec/eventspec/features/internal/backends"
 	"github.com/eventspec/eventspec/platform/command"
 	"github.com/eventspec/eventspec/platform/commandbus"
 	"github.com/eventspec/eventspec/platform/correlation"
@@ -26,7 +27,7 @@ import (
 var specs embed.FS
 
 func TestFeatures(t *testing.T) {
-	steps.Run(t, steps.Options{Features: specs, Register: register})
+	backends.Run(t, steps.Options{Features: specs, Register: register})
 }
 
 type world struct {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/cucumber/godog"
 
+	"github.com/eventspec/eventspec/features/internal/backends"
 	"github.com/eventspec/eventspec/platform/logging"
 	"github.com/eventspec/eventspec/platform/logging/logtest"
 	"github.com/eventspec/eventspec/steps"
@@ -24,7 +25,7 @@ import (
 var specs embed.FS
 
 func TestFeatures(t *testing.T) {
-	steps.Run(t, steps.Options{Features: specs, Register: register})
+	backends.Run(t, steps.Options{Features: specs, Register: register})
 }
 
 type world struct {

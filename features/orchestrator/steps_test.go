@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/eventspec/eventspec/engine/enginetest"
+	"github.com/eventspec/eventspec/features/internal/backends"
 	"github.com/eventspec/eventspec/steps"
 )
 
@@ -12,5 +13,5 @@ import (
 var specs embed.FS
 
 func TestFeatures(t *testing.T) {
-	steps.Run(t, steps.Options{Features: specs, Register: enginetest.RegisterSteps})
+	backends.Run(t, steps.Options{Features: specs, Register: enginetest.RegisterSteps})
 }

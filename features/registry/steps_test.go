@@ -10,6 +10,7 @@ import (
 
 	"github.com/cucumber/godog"
 
+	"github.com/eventspec/eventspec/features/internal/backends"
 	"github.com/eventspec/eventspec/platform/command"
 	"github.com/eventspec/eventspec/platform/command/naming"
 	"github.com/eventspec/eventspec/platform/command/registry"
@@ -20,7 +21,7 @@ import (
 var specs embed.FS
 
 func TestFeatures(t *testing.T) {
-	steps.Run(t, steps.Options{Features: specs, Register: register})
+	backends.Run(t, steps.Options{Features: specs, Register: register})
 }
 
 type world struct {

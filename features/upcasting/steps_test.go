@@ -13,6 +13,7 @@ import (
 	"github.com/cucumber/godog"
 
 	"github.com/eventspec/eventspec/es"
+	"github.com/eventspec/eventspec/features/internal/backends"
 	"github.com/eventspec/eventspec/platform/upcast"
 	"github.com/eventspec/eventspec/steps"
 	"github.com/eventspec/eventspec/store"
@@ -22,7 +23,7 @@ import (
 var specs embed.FS
 
 func TestFeatures(t *testing.T) {
-	steps.Run(t, steps.Options{Features: specs, Register: register})
+	backends.Run(t, steps.Options{Features: specs, Register: register})
 }
 
 func registry(ctx context.Context) *upcast.Registry {
