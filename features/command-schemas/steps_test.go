@@ -13,6 +13,7 @@ import (
 	"github.com/cucumber/godog"
 
 	"github.com/eventspec/eventspec/es"
+	"github.com/eventspec/eventspec/features/internal/backends"
 	"github.com/eventspec/eventspec/platform/command"
 	"github.com/eventspec/eventspec/platform/command/registry"
 	"github.com/eventspec/eventspec/platform/command/schema"
@@ -24,7 +25,7 @@ import (
 var specs embed.FS
 
 func TestFeatures(t *testing.T) {
-	steps.Run(t, steps.Options{Features: specs, Register: register})
+	backends.Run(t, steps.Options{Features: specs, Register: register})
 }
 
 type payload = map[string]any

@@ -13,6 +13,7 @@ import (
 	"github.com/cucumber/godog"
 
 	"github.com/eventspec/eventspec/es"
+	"github.com/eventspec/eventspec/features/internal/backends"
 	"github.com/eventspec/eventspec/platform/event"
 	"github.com/eventspec/eventspec/platform/event/field"
 	"github.com/eventspec/eventspec/steps"
@@ -22,7 +23,7 @@ import (
 var specs embed.FS
 
 func TestFeatures(t *testing.T) {
-	steps.Run(t, steps.Options{Features: specs, Register: register})
+	backends.Run(t, steps.Options{Features: specs, Register: register})
 }
 
 // parser parses one whole event (or metadata) document.
