@@ -17,6 +17,9 @@ import (
 // is INTERNAL — the adapter checks every expected outcome before it could
 // make a statement fail.
 func codeOf(err error) es.Code {
+	if errors.Is(err, errCommitRolledBack) {
+		return es.CodeTransactionAborted
+	}
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
 		switch {

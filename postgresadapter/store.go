@@ -164,8 +164,9 @@ func (s *Store) Close() error {
 // already done.
 const rollbackTimeout = 10 * time.Second
 
-// Atomic runs fn in one pgx transaction at READ COMMITTED; see
-// store.Store. When fn returns an error or panics, or ctx is done before
+// Atomic runs fn in one transaction at READ COMMITTED on a pooled
+// connection; see store.Store. The transaction opens with fn's first
+// statement (BEGIN is pipelined with it). When fn returns an error or panics, or ctx is done before
 // the commit, the transaction is rolled back and the error returned (the
 // panic re-raised). A killed connection rolls back on the server.
 func (s *Store) Atomic(ctx context.Context, fn func(tx store.Tx) error) (err error) {
@@ -181,10 +182,14 @@ func (s *Store) Atomic(ctx context.Context, fn func(tx store.Tx) error) (err err
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	ptx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
+	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
-		return mapErr("beginning a unit of work", err)
+		return mapErr("acquiring a connection for a unit of work", err)
 	}
+	// Release destroys a connection that is not idle (a failed rollback, a
+	// broken connection), so the pool never hands out a dirty one.
+	defer conn.Release()
+	ptx := &lazyTx{conn: conn}
 	t := &tx{s: s, ptx: ptx}
 	finished := false
 	defer func() {
@@ -194,7 +199,7 @@ func (s *Store) Atomic(ctx context.Context, fn func(tx store.Tx) error) (err err
 		t.end()
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
 		defer cancel()
-		_ = ptx.Rollback(rctx) // a broken connection is discarded by the pool; the server rolls back
+		_ = ptx.Rollback(rctx) // on a broken connection the server rolls back by itself
 	}()
 	if err := fn(t); err != nil {
 		return err
@@ -223,7 +228,7 @@ func (s *Store) Atomic(ctx context.Context, fn func(tx store.Tx) error) (err err
 // pointer under other method sets.
 type tx struct {
 	s   *Store
-	ptx pgx.Tx
+	ptx *lazyTx
 
 	// mu serialises the operations of the unit of work and guards the
 	// fields below: a Tx is for one goroutine, but one that leaked out of
