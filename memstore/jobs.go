@@ -12,12 +12,16 @@ import (
 // jobs is a tx seen as store.Jobs.
 type jobs tx
 
-// jobRec is a stored job. The queue holds pointers to it; undo restores the
-// Job value.
+// jobRec is a stored job. The scheduler holds pointers to it; undo
+// restores the Job value.
 type jobRec struct {
 	job store.Job
 	// dead is the index in state.dead once the job died, else -1.
 	dead int
+	// seq is the enqueue order; gen counts changes (see schedule.go).
+	seq, gen uint64
+	// part is the job's partition queue (nil: unpartitioned).
+	part *partQueue
 }
 
 func (r *jobRec) live() bool {
@@ -31,11 +35,18 @@ func exportJob(j store.Job) store.Job {
 
 // mutateJob changes a job and records the undo.
 func (t *tx) mutateJob(r *jobRec, f func(j *store.Job)) {
+	st := &t.s.st
 	old := r.job
 	f(&r.job)
-	t.undo = append(t.undo, undoEntry{fn: func() { r.job = old }})
+	t.undo = append(t.undo, undoEntry{fn: func() {
+		r.job = old
+		st.schedule(r)
+	}})
 	t.wrote = true
-	t.jobsTouched = true
+	st.schedule(r)
+	if r.part != nil && !r.live() {
+		t.advanceHead(r.part)
+	}
 }
 
 // killJob turns a job into a dead letter.
@@ -82,13 +93,28 @@ func (q *jobs) Enqueue(ctx context.Context, spec store.JobSpec) (store.Job, erro
 		return store.Job{}, es.Errorf(es.CodeInternal, "memstore: id source returned job id %q twice", r.job.ID)
 	}
 	st.jobs[r.job.ID] = r
-	st.queue = append(st.queue, r)
+	st.seq++
+	r.seq = st.seq
+	if spec.Partition != "" {
+		p := st.parts[spec.Partition]
+		if p == nil {
+			p = &partQueue{name: spec.Partition}
+			st.parts[spec.Partition] = p
+		}
+		p.jobs = append(p.jobs, r)
+		r.part = p
+		t.touched = append(t.touched, p)
+	}
 	t.undo = append(t.undo, undoEntry{fn: func() {
 		delete(st.jobs, r.job.ID)
-		st.queue = st.queue[:len(st.queue)-1]
+		if p := r.part; p != nil {
+			p.jobs[len(p.jobs)-1] = nil
+			p.jobs = p.jobs[:len(p.jobs)-1]
+		}
+		r.gen++ // its entries go stale
 	}})
 	t.wrote = true
-	t.jobsTouched = true
+	st.schedule(r)
 	return exportJob(r.job), nil
 }
 
@@ -107,39 +133,8 @@ func (q *jobs) Claim(ctx context.Context, max int, lease time.Duration) ([]store
 		return nil, err
 	}
 	defer t.s.mu.Unlock()
-	st := &t.s.st
 	now := t.now()
-
-	var blocked map[string]bool // partitions whose head is not claimable now
-	var cands []*jobRec
-	for _, r := range st.queue {
-		if !r.live() {
-			continue
-		}
-		j := &r.job
-		if j.Partition != "" && blocked[j.Partition] {
-			continue
-		}
-		expired := j.State == store.JobLeased && !now.Before(j.LeaseUntil)
-		if expired && j.Attempts >= j.MaxAttempts {
-			t.killJob(r, "lease expired")
-			continue // the partition's next job may run
-		}
-		due := !j.RunAt.After(now) && (j.State == store.JobPending || expired)
-		if due {
-			cands = append(cands, r)
-		}
-		if j.Partition != "" {
-			if blocked == nil {
-				blocked = make(map[string]bool)
-			}
-			blocked[j.Partition] = true
-		}
-	}
-	slices.SortStableFunc(cands, func(a, b *jobRec) int { return a.job.RunAt.Compare(b.job.RunAt) })
-	if len(cands) > max {
-		cands = cands[:max]
-	}
+	cands := t.claimable(now, max)
 	out := make([]store.Claimed, 0, len(cands))
 	for _, r := range cands {
 		t.mutateJob(r, func(j *store.Job) {
@@ -268,20 +263,4 @@ func (q *jobs) DeadLetters(ctx context.Context, after string, limit int) ([]stor
 		out = append(out, exportJob(r.job))
 	}
 	return out, nil
-}
-
-// compactQueue drops finished jobs from the claim queue. It runs only at
-// commit, never inside a unit of work, so undo entries always find the
-// queue as they left it.
-func (st *state) compactQueue() {
-	live := 0
-	for _, r := range st.queue {
-		if r.live() {
-			live++
-		}
-	}
-	if live == len(st.queue) {
-		return
-	}
-	st.queue = slices.DeleteFunc(st.queue, func(r *jobRec) bool { return !r.live() })
 }

@@ -215,8 +215,9 @@ type tx struct {
 	undo []undoEntry
 	// idemKeys lists idempotency keys recorded by this unit.
 	idemKeys []string
-	// jobsTouched asks commit to compact the job queue.
-	jobsTouched bool
+	// touched lists the job partitions this unit changed (commit compacts
+	// them).
+	touched []*partQueue
 }
 
 func (t *tx) Events() store.EventLog     { return (*eventLog)(t) }
@@ -290,8 +291,9 @@ func (t *tx) rollback() {
 func (t *tx) commit() {
 	t.undo = nil
 	t.idemKeys = nil
-	if t.jobsTouched {
-		t.s.st.compactQueue()
+	if len(t.touched) > 0 {
+		t.s.st.compactPartitions(t.touched)
+		t.touched = nil
 	}
 }
 
@@ -335,8 +337,13 @@ type state struct {
 	collections map[string]*collection
 
 	jobs  map[string]*jobRec
-	queue []*jobRec // every job not yet compacted away, in enqueue order
-	dead  []*jobRec // dead letters in the order they died
+	seq   uint64                // the last job's enqueue order
+	parts map[string]*partQueue // live jobs of each partition
+	// wait and due schedule claims (schedule.go); sweptSize is their
+	// size after the last sweep of stale entries.
+	wait, due jobHeap
+	sweptSize int
+	dead      []*jobRec // dead letters in the order they died
 }
 
 func (st *state) init() {
@@ -347,6 +354,7 @@ func (st *state) init() {
 	st.audits = make(map[string][]store.IdempotencyAudit)
 	st.collections = make(map[string]*collection)
 	st.jobs = make(map[string]*jobRec)
+	st.parts = make(map[string]*partQueue)
 }
 
 // postings is an ascending list of positions.
