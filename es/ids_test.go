@@ -88,18 +88,176 @@ func TestSeededIDs(t *testing.T) {
 	}
 }
 
+// stepClock is a clock a test sets by hand; unlike VirtualClock it can go
+// backwards.
+type stepClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *stepClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *stepClock) set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = t
+}
+
+// millis returns the timestamp field of a UUIDv7 string.
+func millis(t *testing.T, id string) int64 {
+	t.Helper()
+	ms, err := strconv.ParseUint(id[0:8]+id[9:13], 16, 64)
+	if err != nil {
+		t.Fatalf("id %s: timestamp field: %v", id, err)
+	}
+	return int64(ms)
+}
+
 func TestUUIDv7(t *testing.T) {
 	clock := es.NewVirtualClock(time.Date(2026, 1, 1, 0, 0, 0, 123_000_000, time.UTC))
-	gen := es.UUIDv7{Clock: clock}
-	a, b := gen.NewID(), gen.NewID()
-	if !uuidV7.MatchString(a) || a == b {
-		t.Fatalf("ids %s, %s: want distinct UUIDv7s", a, b)
+	for name, gen := range map[string]es.IDs{"NewUUIDv7": es.NewUUIDv7(clock), "literal": es.UUIDv7{Clock: clock}} {
+		a, b := gen.NewID(), gen.NewID()
+		if !uuidV7.MatchString(a) || !uuidV7.MatchString(b) || a >= b {
+			t.Fatalf("%s: ids %s, %s: want increasing UUIDv7s", name, a, b)
+		}
+		if ms := millis(t, a); ms != clock.Now().UnixMilli() {
+			t.Errorf("%s: timestamp field %d, want the clock's %d ms", name, ms, clock.Now().UnixMilli())
+		}
 	}
-	ms, err := strconv.ParseUint(a[0:8]+a[9:13], 16, 64)
-	if err != nil || int64(ms) != clock.Now().UnixMilli() {
-		t.Errorf("timestamp field %d, want the clock's %d ms", ms, clock.Now().UnixMilli())
+	for name, gen := range map[string]es.IDs{"literal": es.UUIDv7{}, "NewUUIDv7(nil)": es.NewUUIDv7(nil)} {
+		if id := gen.NewID(); !uuidV7.MatchString(id) {
+			t.Errorf("%s without a clock minted %q, not a UUIDv7", name, id)
+		}
 	}
-	if !uuidV7.MatchString(es.UUIDv7{}.NewID()) {
-		t.Errorf("UUIDv7 without a clock does not mint a UUIDv7")
+}
+
+// TestUUIDv7StuckClock: with the clock stuck at one instant, 10,000 ids in
+// a row are strictly increasing; the timestamp starts at the clock's and
+// only moves on when a millisecond's counter runs out.
+func TestUUIDv7StuckClock(t *testing.T) {
+	start := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	gen := es.NewUUIDv7(&stepClock{now: start})
+	prev := ""
+	for i := 0; i < 10_000; i++ {
+		id := gen.NewID()
+		if !uuidV7.MatchString(id) {
+			t.Fatalf("id %d = %q: not a UUIDv7", i, id)
+		}
+		if id <= prev {
+			t.Fatalf("id %d = %s, not after id %d = %s", i, id, i-1, prev)
+		}
+		prev = id
+	}
+	first := gen.NewID()
+	// 10,001 ids need at least 3 and at most 5 milliseconds' worth of
+	// counters (2048 to 4096 each).
+	if d := millis(t, first) - start.UnixMilli(); d < 2 || d > 4 {
+		t.Errorf("after 10,001 ids on a stuck clock the timestamp is %d ms ahead, want 2 to 4", d)
+	}
+}
+
+// TestUUIDv7ClockBackwards: ids keep increasing when the clock goes back,
+// and follow the clock again once it passes the last timestamp used.
+func TestUUIDv7ClockBackwards(t *testing.T) {
+	start := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	clock := &stepClock{now: start}
+	gen := es.NewUUIDv7(clock)
+	steps := []time.Duration{0, time.Second, -time.Hour, -time.Millisecond, 0, time.Second, -24 * time.Hour, 2 * time.Second}
+	prev, latest := "", start
+	for i, d := range steps {
+		clock.set(clock.Now().Add(d))
+		if clock.Now().After(latest) {
+			latest = clock.Now()
+		}
+		for j := 0; j < 100; j++ {
+			id := gen.NewID()
+			if id <= prev {
+				t.Fatalf("step %d (%v), id %d = %s, not after %s", i, d, j, id, prev)
+			}
+			prev = id
+		}
+	}
+	// the timestamp never went back with the clock
+	if got := millis(t, prev); got < latest.UnixMilli() {
+		t.Fatalf("timestamp %d is behind the latest clock reading %d", got, latest.UnixMilli())
+	}
+	clock.set(start.Add(time.Hour))
+	if got, want := millis(t, gen.NewID()), start.Add(time.Hour).UnixMilli(); got != want {
+		t.Errorf("once the clock is ahead again the timestamp is %d, want the clock's %d", got, want)
+	}
+}
+
+// TestUUIDv7Concurrent: ids minted from many goroutines at once are
+// distinct, and each goroutine sees its own ids increasing.
+func TestUUIDv7Concurrent(t *testing.T) {
+	for name, gen := range map[string]es.IDs{
+		"NewUUIDv7": es.NewUUIDv7(&stepClock{now: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)}),
+		"literal":   es.UUIDv7{Clock: &stepClock{now: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)}},
+	} {
+		const goroutines, each = 8, 500
+		all := make([][]string, goroutines)
+		var wg sync.WaitGroup
+		for g := range goroutines {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for range each {
+					all[g] = append(all[g], gen.NewID())
+				}
+			}()
+		}
+		wg.Wait()
+		seen := map[string]bool{}
+		for g, ids := range all {
+			for i, id := range ids {
+				if i > 0 && id <= ids[i-1] {
+					t.Fatalf("%s: goroutine %d: id %s not after %s", name, g, id, ids[i-1])
+				}
+				seen[id] = true
+			}
+		}
+		if len(seen) != goroutines*each {
+			t.Fatalf("%s: %d distinct ids from %d calls", name, len(seen), goroutines*each)
+		}
+	}
+}
+
+// TestUUIDv7LiteralsShareACounter: two literal values on the same clock
+// interleave into one increasing sequence; a NewUUIDv7 generator does not
+// take part in it.
+func TestUUIDv7LiteralsShareACounter(t *testing.T) {
+	clock := &stepClock{now: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)}
+	a, b := es.UUIDv7{Clock: clock}, es.UUIDv7{Clock: clock}
+	prev := ""
+	for i := 0; i < 3000; i++ {
+		gen := a
+		if i%2 == 1 {
+			gen = b
+		}
+		id := gen.NewID()
+		if id <= prev {
+			t.Fatalf("id %d = %s from two literals on one clock, not after %s", i, id, prev)
+		}
+		prev = id
+	}
+	// A fresh NewUUIDv7 on the same clock starts over at the clock's
+	// millisecond, behind the literals (which borrowed a millisecond).
+	if id := es.NewUUIDv7(clock).NewID(); millis(t, id) != clock.Now().UnixMilli() || id >= prev {
+		t.Errorf("NewUUIDv7 id %s: want the clock's millisecond, before the literals' %s", id, prev)
+	}
+}
+
+func BenchmarkUUIDv7(b *testing.B) {
+	for name, gen := range map[string]es.IDs{"NewUUIDv7": es.NewUUIDv7(nil), "literal": es.UUIDv7{}} {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				gen.NewID()
+			}
+		})
 	}
 }
