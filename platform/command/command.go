@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/eventspec/eventspec/es"
+	"github.com/eventspec/eventspec/platform/ids"
 )
 
 // Limits on the identifiers a command carries. Command ids and correlation
@@ -23,9 +24,9 @@ const (
 	// MaxIDBytes bounds a command id, correlation id, causation id and user id.
 	MaxIDBytes = 100
 	// CommandIDPrefix prefixes generated command ids: "cmd_<id>".
-	CommandIDPrefix = "cmd_"
+	CommandIDPrefix = ids.CommandPrefix
 	// CorrelationIDPrefix prefixes generated correlation ids: "corr_<id>".
-	CorrelationIDPrefix = "corr_"
+	CorrelationIDPrefix = ids.CorrelationPrefix
 )
 
 // Command is the envelope a command travels in. Payload is the command's
@@ -148,11 +149,12 @@ func (c Command) Validate() error {
 	return nil
 }
 
-// NewCommandID returns a fresh command id "cmd_<id>".
-func NewCommandID(ids es.IDs) string { return CommandIDPrefix + ids.NewID() }
+// NewCommandID returns a fresh command id "cmd_<id>" (ids.NewCommandID).
+func NewCommandID(src es.IDs) string { return string(ids.NewCommandID(src)) }
 
-// NewCorrelationID returns a fresh correlation id "corr_<id>".
-func NewCorrelationID(ids es.IDs) string { return CorrelationIDPrefix + ids.NewID() }
+// NewCorrelationID returns a fresh correlation id "corr_<id>"
+// (ids.NewCorrelationID).
+func NewCorrelationID(src es.IDs) string { return string(ids.NewCorrelationID(src)) }
 
 // Status is where a command is in the command log.
 type Status string

@@ -8,6 +8,7 @@ import (
 
 	"github.com/eventspec/eventspec/es"
 	"github.com/eventspec/eventspec/platform/correlation"
+	"github.com/eventspec/eventspec/platform/ids"
 )
 
 // Keys of es.Metadata.Extra that Data.Event writes and Stored reads.
@@ -23,11 +24,11 @@ const (
 )
 
 // MaxContextLength bounds a bounded-context name used as an id part.
-const MaxContextLength = 64
+const MaxContextLength = ids.MaxPartLength
 
 // EventIDInfix sits between the bounded context and the unique part of a
 // generated event id: "<boundedContext>_event_<id>".
-const EventIDInfix = "_event_"
+const EventIDInfix = "_" + ids.EventType + "_"
 
 // Input is what the builder needs to make event data.
 type Input struct {
@@ -93,23 +94,13 @@ func NewBuilder(ids es.IDs, clock es.Clock) *Builder {
 	return &Builder{ids: ids, clock: clock}
 }
 
-// ValidateContext checks a bounded-context name used as an id part: not
-// empty ("boundedContext cannot be empty"), only lowercase letters and
-// digits ("Invalid boundedContext …"), at most MaxContextLength characters
+// ValidateContext checks a bounded-context name used as an id part with
+// the id-part rule of package ids (ids.ValidatePart): not empty
+// ("boundedContext cannot be empty"), only lowercase letters and digits
+// ("Invalid boundedContext …"), at most MaxContextLength characters
 // ("… too long"). Errors carry INVALID_EVENT.
 func ValidateContext(bc string) error {
-	if bc == "" {
-		return es.Errorf(es.CodeInvalidEvent, "boundedContext cannot be empty")
-	}
-	if len(bc) > MaxContextLength {
-		return es.Errorf(es.CodeInvalidEvent, "boundedContext is too long: %d characters; at most %d", len(bc), MaxContextLength)
-	}
-	for i := 0; i < len(bc); i++ {
-		if c := bc[i]; (c < 'a' || c > 'z') && (c < '0' || c > '9') {
-			return es.Errorf(es.CodeInvalidEvent, "Invalid boundedContext %q: only lowercase letters and digits are allowed", bc)
-		}
-	}
-	return nil
+	return ids.ValidatePart(es.CodeInvalidEvent, "boundedContext", bc)
 }
 
 // New makes event data with a fresh id "<boundedContext>_event_<id>"
