@@ -4,10 +4,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"regexp"
 	"strings"
 
 	"github.com/eventspec/eventspec/es"
+	"github.com/eventspec/eventspec/platform/ids"
 	"github.com/eventspec/eventspec/store"
 )
 
@@ -159,8 +159,6 @@ type Handler[S, C, E any] struct {
 	idPrefix string
 }
 
-var streamTypePattern = regexp.MustCompile(`^[a-z0-9]{1,64}$`)
-
 // NewHandler builds a handler for commands on an existing stream. For each
 // command it:
 //
@@ -227,13 +225,13 @@ func newHandler[S, C, E any](cfg Config[S, C, E], create bool) (*Handler[S, C, E
 		return nil, es.Errorf(CodeInvalidConfig, "decider handler %q: missing %s", cfg.Name, strings.Join(missing, ", "))
 	}
 	prefix := strings.ToLower(cfg.StreamType)
-	if !streamTypePattern.MatchString(prefix) {
+	if !ids.IsValidPart(prefix) {
 		return nil, es.Errorf(CodeInvalidConfig, "decider handler %q: stream type %q must be 1-64 letters or digits", cfg.Name, cfg.StreamType)
 	}
 	if cfg.SchemaVersion < 0 {
 		return nil, es.Errorf(CodeInvalidConfig, "decider handler %q: schema version %d is negative", cfg.Name, cfg.SchemaVersion)
 	}
-	return &Handler[S, C, E]{cfg: cfg, create: create, idPrefix: prefix + "_event_"}, nil
+	return &Handler[S, C, E]{cfg: cfg, create: create, idPrefix: prefix + "_" + ids.EventType + "_"}, nil
 }
 
 // Name returns the handler's name.

@@ -5,13 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/eventspec/eventspec/es"
 	"github.com/eventspec/eventspec/platform/command"
 	"github.com/eventspec/eventspec/platform/command/registry"
 	"github.com/eventspec/eventspec/platform/commandbus"
+	"github.com/eventspec/eventspec/platform/ids"
 	"github.com/eventspec/eventspec/store"
 )
 
@@ -128,13 +128,11 @@ func classify(ctx context.Context, err error) (command.Result, error) {
 	return command.Result{Status: command.StatusFailed, Code: command.CodeHandlerError, Reason: err.Error()}, nil
 }
 
-var lowerAlnum = regexp.MustCompile(`^[a-z0-9]{1,64}$`)
-
 // stamp fills the metadata the orchestrator owns on each event.
 func (o *Orchestrator) stamp(cmd command.Command, reg registry.Registration, events []es.Event) []es.Event {
 	prefix := ""
-	if bc := strings.ToLower(reg.Meta.BoundedContext); lowerAlnum.MatchString(bc) {
-		prefix = bc + "_event_"
+	if bc := strings.ToLower(reg.Meta.BoundedContext); ids.IsValidPart(bc) {
+		prefix = bc + "_" + ids.EventType + "_"
 	}
 	out := make([]es.Event, len(events))
 	for i, e := range events {
