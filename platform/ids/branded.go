@@ -31,6 +31,34 @@ type AgentID string
 // IsValidIDString reports whether s can be an id: any non-empty string.
 func IsValidIDString(s string) bool { return len(s) > 0 }
 
+// IsValidID reports whether v is an id: a non-empty string or branded id
+// (CommandID, CorrelationID, CausationID, EventID, StreamID, ApprovalID,
+// DecisionID, AgentID). Anything else — nil, numbers, maps, slices, other
+// types — is not. Use it on untyped values such as decoded JSON.
+func IsValidID(v any) bool {
+	switch x := v.(type) {
+	case string:
+		return IsValidIDString(x)
+	case CommandID:
+		return x != ""
+	case CorrelationID:
+		return x != ""
+	case CausationID:
+		return x != ""
+	case EventID:
+		return x != ""
+	case StreamID:
+		return x != ""
+	case ApprovalID:
+		return x != ""
+	case DecisionID:
+		return x != ""
+	case AgentID:
+		return x != ""
+	}
+	return false
+}
+
 // brand returns s as a T, or INVALID_ARGUMENT "Invalid <kind>: must be a
 // non-empty string" when s is empty.
 func brand[T ~string](kind, s string) (T, error) {

@@ -7,7 +7,8 @@
 // correlation id cannot be passed where a command id is expected without a
 // visible conversion. ParseCommandID and its siblings return the input
 // unchanged and reject only the empty string ("Invalid CommandId: must be a
-// non-empty string"); IsValidIDString is the same test on a plain string.
+// non-empty string"); IsValidIDString is the same test on a plain string,
+// IsValidID on a value of any type.
 //
 // Generated ids: the unique part always comes from an injected es.IDs —
 // es.NewUUIDv7 in production (ids minted in a row sort in minting order),

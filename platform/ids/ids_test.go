@@ -67,6 +67,25 @@ func TestIsValidIDString(t *testing.T) {
 	}
 }
 
+func TestIsValidID(t *testing.T) {
+	type myString string
+	for _, c := range []struct {
+		v    any
+		want bool
+	}{
+		{"cmd_1", true}, {"", false}, {ids.CommandID("c"), true}, {ids.CommandID(""), false},
+		{ids.CorrelationID("c"), true}, {ids.CausationID("c"), true}, {ids.EventID("e"), true},
+		{ids.StreamID("s"), true}, {ids.ApprovalID("a"), true}, {ids.DecisionID("d"), true},
+		{ids.AgentID("a"), true}, {ids.AgentID(""), false}, {myString("x"), false},
+		{nil, false}, {123, false}, {12.5, false}, {true, false},
+		{map[string]any{}, false}, {[]any{"x"}, false}, {[]byte("x"), false},
+	} {
+		if got := ids.IsValidID(c.v); got != c.want {
+			t.Errorf("IsValidID(%#v) = %v, want %v", c.v, got, c.want)
+		}
+	}
+}
+
 func TestGenerate(t *testing.T) {
 	src := es.NewSequentialIDs()
 	for _, c := range []struct{ context, typ, want string }{
