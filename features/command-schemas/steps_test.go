@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -14,6 +13,7 @@ import (
 
 	"github.com/eventspec/eventspec/es"
 	"github.com/eventspec/eventspec/features/internal/backends"
+	"github.com/eventspec/eventspec/features/internal/jsondoc"
 	"github.com/eventspec/eventspec/platform/command"
 	"github.com/eventspec/eventspec/platform/command/registry"
 	"github.com/eventspec/eventspec/platform/command/schema"
@@ -138,68 +138,6 @@ func (s *world) run(raw []byte) error {
 	return nil
 }
 
-// jsonValue reads a step value as JSON; "undefined" is nil and a bare word
-// is a string.
-func jsonValue(s string) any {
-	s = strings.TrimSpace(s)
-	if s == "undefined" {
-		return nil
-	}
-	var v any
-	if err := json.Unmarshal([]byte(s), &v); err != nil {
-		return s
-	}
-	return v
-}
-
-func lookup(m map[string]any, path string) any {
-	var v any = m
-	for _, k := range strings.Split(path, ".") {
-		switch x := v.(type) {
-		case map[string]any:
-			v = x[k]
-		case []any:
-			i, err := strconv.Atoi(k)
-			if err != nil || i < 0 || i >= len(x) {
-				return nil
-			}
-			v = x[i]
-		default:
-			return nil
-		}
-	}
-	return v
-}
-
-// applyTable sets | field | value | rows on doc (JSON values, dotted
-// paths, "<absent>" deletes).
-func applyTable(doc map[string]any, t *godog.Table) error {
-	for i, row := range steps.Rows(t) {
-		if i == 0 && row[0] == "field" {
-			continue
-		}
-		if len(row) != 2 {
-			return fmt.Errorf("row %d: want | field | value |", i+1)
-		}
-		keys := strings.Split(row[0], ".")
-		m := doc
-		for _, k := range keys[:len(keys)-1] {
-			sub, ok := m[k].(map[string]any)
-			if !ok {
-				sub = map[string]any{}
-				m[k] = sub
-			}
-			m = sub
-		}
-		if row[1] == "<absent>" {
-			delete(m, keys[len(keys)-1])
-		} else {
-			m[keys[len(keys)-1]] = jsonValue(row[1])
-		}
-	}
-	return nil
-}
-
 func (s *world) base() map[string]any {
 	return map[string]any{"commandId": "cmd_123", "commandType": s.typ, "correlationId": "corr_456",
 		"timestamp": 1767225600000, "targetContext": "orders", "payload": map[string]any{}}
@@ -232,7 +170,7 @@ func registerCategorySteps(s *steps.Suite) {
 		return nil
 	})
 	s.Then(`^the value (.+) (is|is not) a command category$`, func(ctx context.Context, v, how string) error {
-		in := jsonValue(v)
+		in := jsondoc.Value(v)
 		if schema.IsCategory(in) != (how == "is") {
 			return fmt.Errorf("IsCategory(%s) = %v", v, how != "is")
 		}
@@ -244,7 +182,7 @@ func registerCategorySteps(s *steps.Suite) {
 		return nil
 	})
 	s.Then(`^the value (.+) normalises to command category "([^"]*)"$`, func(ctx context.Context, v, want string) error {
-		in := jsonValue(v)
+		in := jsondoc.Value(v)
 		if got := schema.NormalizeCategory(in); string(got) != want {
 			return fmt.Errorf("NormalizeCategory(%s) = %s", v, got)
 		}
@@ -347,7 +285,7 @@ func registerParseSteps(s *steps.Suite) {
 	s.When(`^a command is parsed with:$`, func(ctx context.Context, t *godog.Table) error {
 		st := state(ctx)
 		doc := st.base()
-		if err := applyTable(doc, t); err != nil {
+		if err := jsondoc.Apply(doc, steps.Rows(t)); err != nil {
 			return err
 		}
 		raw, _ := json.Marshal(doc)
@@ -397,14 +335,14 @@ func registerParseSteps(s *steps.Suite) {
 		raw, _ := json.Marshal(st.parsed)
 		var doc map[string]any
 		_ = json.Unmarshal(raw, &doc)
-		got := lookup(doc, path)
+		got := jsondoc.Lookup(doc, path)
 		if want == "<absent>" {
 			if got != nil {
 				return fmt.Errorf("%s = %v, want absent (in %s)", path, got, raw)
 			}
 			return nil
 		}
-		if w := jsonValue(want); !reflect.DeepEqual(got, w) {
+		if w := jsondoc.Value(want); !reflect.DeepEqual(got, w) {
 			gj, _ := json.Marshal(got)
 			return fmt.Errorf("%s = %s, want %s (in %s)", path, gj, want, raw)
 		}

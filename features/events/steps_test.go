@@ -14,6 +14,7 @@ import (
 
 	"github.com/eventspec/eventspec/es"
 	"github.com/eventspec/eventspec/features/internal/backends"
+	"github.com/eventspec/eventspec/features/internal/jsondoc"
 	"github.com/eventspec/eventspec/platform/event"
 	"github.com/eventspec/eventspec/platform/event/field"
 	"github.com/eventspec/eventspec/steps"
@@ -49,20 +50,6 @@ func state(ctx context.Context) *world {
 	return s
 }
 
-// jsonValue reads a step value as JSON; "undefined" is nil and a bare word
-// is a string.
-func jsonValue(s string) any {
-	s = strings.TrimSpace(s)
-	if s == "undefined" {
-		return nil
-	}
-	var v any
-	if err := json.Unmarshal([]byte(s), &v); err != nil {
-		return s
-	}
-	return v
-}
-
 // payloadDecoder checks a payload against "name:type, …" where type is
 // string (non-empty), number, positive, integer, array, object or boolean,
 // and a dotted name walks nested objects. Every field is required.
@@ -82,7 +69,7 @@ func payloadDecoder(spec string) event.Decoder[map[string]any] {
 			if !ok {
 				typ = "string"
 			}
-			if msg := checkValue(lookup(p, name), typ); msg != "" {
+			if msg := checkValue(jsondoc.Lookup(p, name), typ); msg != "" {
 				issues = append(issues, field.Issue{Path: name, Code: field.CodeCustom, Message: msg})
 			}
 		}
@@ -91,18 +78,6 @@ func payloadDecoder(spec string) event.Decoder[map[string]any] {
 		}
 		return p, nil
 	}
-}
-
-func lookup(m map[string]any, path string) any {
-	var v any = m
-	for _, k := range strings.Split(path, ".") {
-		mm, ok := v.(map[string]any)
-		if !ok {
-			return nil
-		}
-		v = mm[k]
-	}
-	return v
 }
 
 func checkValue(v any, typ string) string {
@@ -143,37 +118,6 @@ func baseEvent(typ string) map[string]any {
 	}
 }
 
-// applyTable sets the fields of a | field | value | table on doc: values
-// are JSON (a bare word is a string), "<absent>" deletes the field, and a
-// dotted field sets a nested value.
-func applyTable(doc map[string]any, t *godog.Table) error {
-	for i, row := range steps.Rows(t) {
-		if i == 0 && row[0] == "field" {
-			continue
-		}
-		if len(row) != 2 {
-			return fmt.Errorf("row %d: want | field | value |", i+1)
-		}
-		keys := strings.Split(row[0], ".")
-		m := doc
-		for _, k := range keys[:len(keys)-1] {
-			sub, ok := m[k].(map[string]any)
-			if !ok {
-				sub = map[string]any{}
-				m[k] = sub
-			}
-			m = sub
-		}
-		last := keys[len(keys)-1]
-		if row[1] == "<absent>" {
-			delete(m, last)
-			continue
-		}
-		m[last] = jsonValue(row[1])
-	}
-	return nil
-}
-
 func (s *world) run(doc map[string]any) {
 	raw, _ := json.Marshal(doc)
 	s.parsed, s.err = s.parse(raw)
@@ -203,10 +147,10 @@ func registerCategorySteps(s *steps.Suite) {
 		return nil
 	})
 	s.Then(`^the value (.+) (is|is not) an event category$`, func(ctx context.Context, v, how string) error {
-		if event.IsCategory(jsonValue(v)) != (how == "is") {
+		if event.IsCategory(jsondoc.Value(v)) != (how == "is") {
 			return fmt.Errorf("IsCategory(%s) = %v", v, !(how == "is"))
 		}
-		if str, ok := jsonValue(v).(string); ok {
+		if str, ok := jsondoc.Value(v).(string); ok {
 			if _, ok := event.ParseCategory(str); ok != (how == "is") {
 				return fmt.Errorf("ParseCategory(%q) ok = %v", str, ok)
 			}
@@ -214,13 +158,13 @@ func registerCategorySteps(s *steps.Suite) {
 		return nil
 	})
 	s.Then(`^the value (.+) normalises to event category "([^"]*)"$`, func(ctx context.Context, v, want string) error {
-		if got := event.NormalizeCategory(jsonValue(v)); string(got) != want {
+		if got := event.NormalizeCategory(jsondoc.Value(v)); string(got) != want {
 			return fmt.Errorf("NormalizeCategory(%s) = %s", v, got)
 		}
 		return nil
 	})
 	s.Then(`^the value (.+) normalises to schema version (\d+)$`, func(ctx context.Context, v string, want int) error {
-		in := jsonValue(v)
+		in := jsondoc.Value(v)
 		if got := event.NormalizeSchemaVersion(in); got != want {
 			return fmt.Errorf("NormalizeSchemaVersion(%#v) = %d", in, got)
 		}
@@ -377,14 +321,14 @@ func expectTable(doc map[string]any, t *godog.Table) error {
 }
 
 func expectPath(doc map[string]any, path, want string) error {
-	got := lookup(doc, path)
+	got := jsondoc.Lookup(doc, path)
 	if want == "<absent>" {
 		if got != nil {
 			return fmt.Errorf("%s = %v, want absent", path, got)
 		}
 		return nil
 	}
-	if w := jsonValue(want); !reflect.DeepEqual(got, w) {
+	if w := jsondoc.Value(want); !reflect.DeepEqual(got, w) {
 		gj, _ := json.Marshal(got)
 		return fmt.Errorf("%s = %s, want %s", path, gj, want)
 	}
@@ -444,7 +388,7 @@ func registerSchemaSteps(s *steps.Suite) {
 	s.When(`^an event is parsed with:$`, func(ctx context.Context, t *godog.Table) error {
 		st := state(ctx)
 		doc := baseEvent(st.typ)
-		if err := applyTable(doc, t); err != nil {
+		if err := jsondoc.Apply(doc, steps.Rows(t)); err != nil {
 			return err
 		}
 		st.run(doc)
@@ -453,7 +397,7 @@ func registerSchemaSteps(s *steps.Suite) {
 	s.When(`^a document is parsed with:$`, func(ctx context.Context, t *godog.Table) error {
 		st := state(ctx)
 		doc := map[string]any{}
-		if err := applyTable(doc, t); err != nil {
+		if err := jsondoc.Apply(doc, steps.Rows(t)); err != nil {
 			return err
 		}
 		st.run(doc)
