@@ -261,3 +261,17 @@ func BenchmarkUUIDv7(b *testing.B) {
 		})
 	}
 }
+
+// ExampleNewUUIDv7 mints ids on a virtual clock that stands still: they
+// carry the clock's millisecond and still sort in the order they were made.
+func ExampleNewUUIDv7() {
+	clock := es.NewVirtualClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	gen := es.NewUUIDv7(clock)
+	a, b, c := gen.NewID(), gen.NewID(), gen.NewID()
+	fmt.Println(a[:13], a < b && b < c)
+	clock.Advance(time.Millisecond)
+	fmt.Println(gen.NewID()[:13])
+	// Output:
+	// 019b7693-3000 true
+	// 019b7693-3001
+}
