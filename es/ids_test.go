@@ -272,6 +272,6 @@ func ExampleNewUUIDv7() {
 	clock.Advance(time.Millisecond)
 	fmt.Println(gen.NewID()[:13])
 	// Output:
-	// 019b7693-3000 true
-	// 019b7693-3001
+	// 019b76da-a800 true
+	// 019b76da-a801
 }
