@@ -52,7 +52,7 @@ func newPGBench(b *testing.B) *pgBench {
 	if err != nil {
 		b.Fatal(err)
 	}
-	return &pgBench{pool: db.Pool, s: s, qs: qs, ids: es.UUIDv7{}}
+	return &pgBench{pool: db.Pool, s: s, qs: qs, ids: es.NewUUIDv7(nil)}
 }
 
 // stream returns a stream id never used before in this benchmark.

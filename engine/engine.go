@@ -146,7 +146,7 @@ func New(s store.Store, opts ...Option) *Engine {
 		if i, ok := s.(interface{ IDs() es.IDs }); ok {
 			cf.ids = i.IDs()
 		} else {
-			cf.ids = es.UUIDv7{Clock: cf.clock}
+			cf.ids = es.NewUUIDv7(cf.clock)
 		}
 	}
 	if cf.logger == nil {

@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	mrand "math/rand/v2"
-	"reflect"
 	"sync"
 	"sync/atomic"
 )
@@ -84,30 +83,21 @@ func (s *SeededIDs) NewID() string {
 // timestamp field moves on from the last one used instead of following the
 // clock, until the clock catches up. NewID is safe for concurrent use.
 //
-// Make one with NewUUIDv7. The literal UUIDv7{Clock: c} also works: every
-// such value on the same clock shares one process-wide counter, kept for the
-// life of the process (a clock whose type is not comparable shares a single
-// counter with all other such clocks). A value from NewUUIDv7 has a counter
-// of its own, shared only by its copies.
+// Make one with NewUUIDv7 (or &UUIDv7{Clock: c}); a UUIDv7 must not be
+// copied after first use.
 type UUIDv7 struct {
 	// Clock gives the timestamp; nil means RealClock.
 	Clock Clock
 
-	state *v7State
-}
-
-// NewUUIDv7 returns a generator on clock (RealClock when nil) with a
-// counter of its own.
-func NewUUIDv7(clock Clock) *UUIDv7 {
-	return &UUIDv7{Clock: clock, state: new(v7State)}
-}
-
-// v7State is the last (timestamp, counter) pair a generator handed out.
-type v7State struct {
 	mu      sync.Mutex
 	started bool
 	ms      uint64
 	seq     uint16
+}
+
+// NewUUIDv7 returns a generator on clock (RealClock when nil).
+func NewUUIDv7(clock Clock) *UUIDv7 {
+	return &UUIDv7{Clock: clock}
 }
 
 const (
@@ -118,64 +108,36 @@ const (
 	v7SeedSpan = 1 << 11
 )
 
-// sharedV7 holds the counters of literal UUIDv7 values, one per clock.
-var sharedV7 sync.Map // Clock -> *v7State
-
-// realClockV7 is the counter of literal values on the real clock (the
-// production case, kept off the map); anyClockV7 the one of literal values
-// whose clock is not comparable and so cannot key sharedV7.
-var realClockV7, anyClockV7 v7State
-
-// sharedState returns the counter literal UUIDv7 values on clock share.
-func sharedState(clock Clock) *v7State {
-	if _, ok := clock.(RealClock); ok {
-		return &realClockV7
-	}
-	if !reflect.ValueOf(clock).Comparable() {
-		return &anyClockV7
-	}
-	if s, ok := sharedV7.Load(clock); ok {
-		return s.(*v7State)
-	}
-	s, _ := sharedV7.LoadOrStore(clock, new(v7State))
-	return s.(*v7State)
-}
-
 // next returns the timestamp and counter for an id minted at clock time
 // ms: after every pair it returned before. seed is where the counter
 // starts when the pair moves to a new millisecond.
-func (s *v7State) next(ms uint64, seed uint16) (uint64, uint16) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+func (u *UUIDv7) next(ms uint64, seed uint16) (uint64, uint16) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
 	switch {
-	case !s.started || ms > s.ms:
-		s.started, s.ms, s.seq = true, ms, seed
-	case s.seq < v7MaxSeq:
-		s.seq++ // same millisecond, or the clock went backwards
+	case !u.started || ms > u.ms:
+		u.started, u.ms, u.seq = true, ms, seed
+	case u.seq < v7MaxSeq:
+		u.seq++ // same millisecond, or the clock went backwards
 	default: // counter exhausted: borrow the next millisecond
-		s.ms++
-		s.seq = seed
+		u.ms++
+		u.seq = seed
 	}
-	return s.ms, s.seq
+	return u.ms, u.seq
 }
 
-// NewID returns a new UUIDv7, greater than every id this generator (or,
-// for a literal value, every literal value on the same clock) returned
-// before.
-func (u UUIDv7) NewID() string {
+// NewID returns a new UUIDv7, greater than every id this generator
+// returned before.
+func (u *UUIDv7) NewID() string {
 	clock := u.Clock
 	if clock == nil {
 		clock = RealClock{}
-	}
-	state := u.state
-	if state == nil {
-		state = sharedState(clock)
 	}
 	var b [16]byte
 	_, _ = rand.Read(b[6:]) // crypto/rand.Read never fails on supported platforms
 	seed := binary.BigEndian.Uint16(b[6:8]) % v7SeedSpan
 	ms := uint64(min(max(clock.Now().UnixMilli(), 0), v7MaxMillis))
-	ms, seq := state.next(ms, seed)
+	ms, seq := u.next(ms, seed)
 	b[0], b[1], b[2], b[3], b[4], b[5] = byte(ms>>40), byte(ms>>32), byte(ms>>24), byte(ms>>16), byte(ms>>8), byte(ms)
 	b[6], b[7] = byte(seq>>8), byte(seq)
 	return formatUUID(b)

@@ -48,7 +48,7 @@ type Options struct {
 	// UpdatedAt, job times. es.RealClock when nil. The database's now() is
 	// never used.
 	Clock es.Clock
-	// IDs mints event, job and audit ids. es.UUIDv7{Clock} when nil.
+	// IDs mints event, job and audit ids. es.NewUUIDv7(Clock) when nil.
 	IDs es.IDs
 	// NoMigrate makes Open only check the schema, never change it. Use it
 	// when the application's role may not run DDL; run Migrate separately.
@@ -92,7 +92,7 @@ func Open(ctx context.Context, pool *pgxpool.Pool, opts Options) (*Store, error)
 	}
 	ids := opts.IDs
 	if ids == nil {
-		ids = es.UUIDv7{Clock: clock}
+		ids = es.NewUUIDv7(clock)
 	}
 	if opts.NoMigrate {
 		if err := CheckSchema(ctx, pool, schema); err != nil {

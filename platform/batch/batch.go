@@ -106,7 +106,7 @@ func New(cfg Config) (*Runner, error) {
 		cfg.Clock = es.RealClock{}
 	}
 	if cfg.IDs == nil {
-		cfg.IDs = es.UUIDv7{Clock: cfg.Clock}
+		cfg.IDs = es.NewUUIDv7(cfg.Clock)
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)

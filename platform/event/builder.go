@@ -89,7 +89,7 @@ func NewBuilder(ids es.IDs, clock es.Clock) *Builder {
 		clock = es.RealClock{}
 	}
 	if ids == nil {
-		ids = es.UUIDv7{Clock: clock}
+		ids = es.NewUUIDv7(clock)
 	}
 	return &Builder{ids: ids, clock: clock}
 }

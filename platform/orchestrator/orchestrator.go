@@ -168,7 +168,7 @@ func New(s store.Store, reg registry.Lookup, opts ...Option) *Orchestrator {
 		opt(o)
 	}
 	if o.ids == nil {
-		o.ids = es.UUIDv7{Clock: o.clock}
+		o.ids = es.NewUUIDv7(o.clock)
 	}
 	if o.logger == nil {
 		o.logger = slog.New(slog.DiscardHandler)
