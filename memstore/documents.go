@@ -122,6 +122,24 @@ func (d *documents) Get(ctx context.Context, coll, key string) (store.Document, 
 	return r.export(coll, key), nil
 }
 
+// Lookup returns the document and true, or false when it does not exist
+// (store.DocumentLookup: no NOT_FOUND error is built).
+func (d *documents) Lookup(ctx context.Context, coll, key string) (store.Document, bool, error) {
+	t := (*tx)(d)
+	if err := store.ValidateDocumentRef(coll, key); err != nil {
+		return store.Document{}, false, err
+	}
+	if err := t.begin(ctx); err != nil {
+		return store.Document{}, false, err
+	}
+	defer t.s.mu.Unlock()
+	r := t.s.st.doc(coll, key)
+	if r == nil {
+		return store.Document{}, false, nil
+	}
+	return r.export(coll, key), true, nil
+}
+
 // Insert creates the document at version 1, or fails with VERSION_CONFLICT
 // (Expected 0) when the key exists.
 func (d *documents) Insert(ctx context.Context, coll, key string, data json.RawMessage) (store.Document, error) {

@@ -222,11 +222,8 @@ func (l *Log) newRecord(r RecordRequest) StoredCommand {
 
 // Get returns the stored command, or nil when there is none.
 func (l *Log) Get(ctx context.Context, tx store.Tx, commandID string) (*StoredCommand, error) {
-	doc, err := tx.Documents().Get(ctx, CollCommands, commandID)
-	if es.CodeOf(err) == es.CodeNotFound {
-		return nil, nil
-	}
-	if err != nil {
+	doc, found, err := store.LookupDocument(ctx, tx.Documents(), CollCommands, commandID)
+	if err != nil || !found {
 		return nil, err
 	}
 	var c StoredCommand
@@ -328,11 +325,8 @@ func (l *Log) Complete(ctx context.Context, tx store.Tx, commandID string, statu
 	if len(result) > 0 && !es.ValidJSON(result) {
 		return false, es.Errorf(es.CodeInvalidArgument, "command %q: result is not valid JSON", commandID)
 	}
-	doc, err := tx.Documents().Get(ctx, CollCommands, commandID)
-	if es.CodeOf(err) == es.CodeNotFound {
-		return false, nil
-	}
-	if err != nil {
+	doc, found, err := store.LookupDocument(ctx, tx.Documents(), CollCommands, commandID)
+	if err != nil || !found {
 		return false, err
 	}
 	var c StoredCommand

@@ -32,9 +32,11 @@ func (l *Log) RecordEventCorrelation(ctx context.Context, tx store.Tx, r Correla
 		return es.Errorf(es.CodeInvalidArgument, "ttl %s is negative", r.TTL)
 	}
 	docs := tx.Documents()
-	doc, err := docs.Get(ctx, CollCorrelations, r.CommandID)
+	doc, found, err := store.LookupDocument(ctx, docs, CollCorrelations, r.CommandID)
 	switch {
-	case err == nil:
+	case err != nil:
+		return err
+	case found:
 		var c Correlation
 		if err := json.Unmarshal(doc.Data, &c); err != nil {
 			return es.Wrap(es.CodeInternal, err, "correlation %q does not decode", r.CommandID)
@@ -54,8 +56,6 @@ func (l *Log) RecordEventCorrelation(ctx context.Context, tx store.Tx, r Correla
 			return es.Wrap(es.CodeInternal, err, "correlation %q: encoding", r.CommandID)
 		}
 		_, err = docs.Update(ctx, CollCorrelations, r.CommandID, doc.Version, raw)
-		return err
-	case es.CodeOf(err) != es.CodeNotFound:
 		return err
 	}
 	ttl := r.TTL
@@ -88,11 +88,8 @@ func (l *Log) RecordEventCorrelation(ctx context.Context, tx store.Tx, r Correla
 
 // EventsByCommand returns the command's correlation record, or nil.
 func (l *Log) EventsByCommand(ctx context.Context, tx store.Tx, commandID string) (*Correlation, error) {
-	doc, err := tx.Documents().Get(ctx, CollCorrelations, commandID)
-	if es.CodeOf(err) == es.CodeNotFound {
-		return nil, nil
-	}
-	if err != nil {
+	doc, found, err := store.LookupDocument(ctx, tx.Documents(), CollCorrelations, commandID)
+	if err != nil || !found {
 		return nil, err
 	}
 	var c Correlation

@@ -72,12 +72,12 @@ func (o *Orchestrator) loadAggregate(ctx context.Context, tx store.Tx, id string
 		return nil, 0, nil
 	}
 	agg := &command.Aggregate{Type: t.Type, ID: id, Stream: StreamFor(t.Type, id)}
-	doc, err := tx.Documents().Get(ctx, CMSCollectionPrefix+t.Type, id)
-	if es.CodeOf(err) == es.CodeNotFound {
-		return agg, 0, nil
-	}
+	doc, found, err := store.LookupDocument(ctx, tx.Documents(), CMSCollectionPrefix+t.Type, id)
 	if err != nil {
 		return nil, 0, err
+	}
+	if !found {
+		return agg, 0, nil
 	}
 	d, err := decodeCMS(doc.Data)
 	if err != nil {
