@@ -361,7 +361,7 @@ func recordRequest(cmd command.Command) commandbus.RecordRequest {
 // returned result is in the exact form a duplicate will decode.
 func finish(cmd command.Command, res command.Result) (command.Result, json.RawMessage, error) {
 	res.CommandID, res.CommandType, res.CorrelationID, res.Duplicate = cmd.ID, cmd.Type, cmd.Metadata.CorrelationID, false
-	raw, err := json.Marshal(res)
+	raw, err := encodeResult(res)
 	if err != nil {
 		return command.Result{}, nil, es.Wrap(es.CodeInternal, err, "command %s: result does not encode", cmd.ID)
 	}
