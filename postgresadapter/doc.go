@@ -9,9 +9,12 @@
 //
 // # Units of work
 //
-// Store.Atomic runs one pgx transaction at READ COMMITTED. An error, a
-// panic, a cancelled context or a killed connection rolls everything back
-// (the server aborts a transaction whose connection dies). A statement that
+// Store.Atomic runs one transaction at READ COMMITTED on a pooled
+// connection; BEGIN travels in one pipelined batch with the unit's first
+// statement, so a unit of work costs one round trip more than its
+// statements (the COMMIT). An error, a panic, a cancelled context or a
+// killed connection rolls everything back (the server aborts a transaction
+// whose connection dies). A statement that
 // fails inside PostgreSQL aborts the transaction; the unit of work then
 // fails fast with TRANSACTION_ABORTED. Every expected outcome — a version
 // conflict, a failed condition, a missing document, a lost lease — is
@@ -29,6 +32,13 @@
 // nanoseconds since the Unix epoch (years 1678–2262; an instant outside
 // that range is INVALID_ARGUMENT). Event data, document data and job
 // payloads are stored as bytea: the bytes appended are the bytes read back.
+//
+// Event ids are unique in the log. An append carrying an explicit event id
+// already stored fails with INVALID_EVENT; ids minted by Options.IDs are
+// trusted (a source that repeats itself makes the insert fail, and the unit
+// of work with it). Ids are minted before the append's checks, so a
+// rejected append still consumes ids from the source (memstore mints them
+// only for appends that succeed).
 //
 // # Global positions: no skipped late committer
 //

@@ -312,3 +312,19 @@ func checkColumns(ctx context.Context, tx pgx.Tx, schema string) error {
 	}
 	return nil
 }
+
+// DropSchema drops schema and everything in it — events, documents, jobs —
+// if it exists. It is for throwaway schemas (tests, `eventspec certify`);
+// there is no undo.
+func DropSchema(ctx context.Context, pool *pgxpool.Pool, schema string) error {
+	if pool == nil {
+		return es.Errorf(es.CodeInvalidArgument, "postgresadapter: DropSchema needs a pool")
+	}
+	if err := ValidateSchemaName(schema); err != nil {
+		return err
+	}
+	if _, err := pool.Exec(ctx, `DROP SCHEMA IF EXISTS `+quoteSchema(schema)+` CASCADE`); err != nil {
+		return mapErr("dropping schema "+quoteSchema(schema), err)
+	}
+	return nil
+}

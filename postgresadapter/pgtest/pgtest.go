@@ -231,11 +231,7 @@ func CreateSchema(ctx context.Context, pool *pgxpool.Pool, schema string) error 
 
 // DropSchema drops schema and everything in it, if it exists.
 func DropSchema(ctx context.Context, pool *pgxpool.Pool, schema string) error {
-	if err := postgresadapter.ValidateSchemaName(schema); err != nil {
-		return err
-	}
-	_, err := pool.Exec(ctx, "DROP SCHEMA IF EXISTS "+quote(schema)+" CASCADE")
-	return err
+	return postgresadapter.DropSchema(ctx, pool, schema)
 }
 
 func quote(schema string) string { return pgx.Identifier{schema}.Sanitize() }
