@@ -21,9 +21,9 @@ type queryPlan struct {
 // planQuery builds the statement reading the events matching q after
 // `after` (newest first when backwards), at most limit (0: all) plus one,
 // with the head of the log from the same snapshot in the first column.
-func (s *Store) planQuery(q es.Query, after es.Position, limit int, backwards bool, bound int64) queryPlan {
+func (s *Store) planQuery(q es.Query, after es.Position, limit int, backwards bool) queryPlan {
 	qs := quoteSchema(s.schema)
-	args := []any{int64(after), bound}
+	args := []any{int64(after)}
 	arg := func(v any) string {
 		args = append(args, v)
 		return fmt.Sprintf("$%d", len(args))
@@ -34,7 +34,7 @@ func (s *Store) planQuery(q es.Query, after es.Position, limit int, backwards bo
 	}
 	var inner string
 	if q.IsAll() {
-		inner = "SELECT x.* FROM " + qs + ".events x WHERE x.position > $1 AND x.position <= $2"
+		inner = "SELECT x.* FROM " + qs + ".events x WHERE x.position > $1 AND x.position <= " + boundExpr
 	} else {
 		var cands, preds []string
 		for _, it := range q.QueryItems() {
@@ -48,14 +48,14 @@ func (s *Store) planQuery(q es.Query, after es.Position, limit int, backwards bo
 				for i, t := range it.Tags {
 					tags[i] = string(t)
 				}
-				c := "SELECT t.position FROM " + qs + ".event_tags t WHERE t.tag = " + arg(tags[0]) + " AND t.position > $1 AND t.position <= $2"
+				c := "SELECT t.position FROM " + qs + ".event_tags t WHERE t.tag = " + arg(tags[0]) + " AND t.position > $1 AND t.position <= " + boundExpr
 				if types != nil {
 					c += " AND t.type = ANY (" + arg(types) + "::text[])"
 				}
 				cands = append(cands, c)
 				pred = append(pred, "x.tags @> "+arg(tags)+"::text[]")
 			} else {
-				cands = append(cands, "SELECT y.position FROM "+qs+".events y WHERE y.type = ANY ("+arg(types)+"::text[]) AND y.position > $1 AND y.position <= $2")
+				cands = append(cands, "SELECT y.position FROM "+qs+".events y WHERE y.type = ANY ("+arg(types)+"::text[]) AND y.position > $1 AND y.position <= "+boundExpr)
 			}
 			if types != nil {
 				pred = append(pred, "x.type = ANY ("+arg(types)+"::text[])")
@@ -69,7 +69,7 @@ func (s *Store) planQuery(q es.Query, after es.Position, limit int, backwards bo
 	if limit > 0 {
 		inner += " LIMIT " + arg(int64(limit)+1)
 	}
-	sql := "SELECT h.head, " + eventColumns + " FROM (SELECT least(coalesce(max(position), 0), $2) AS head FROM " + qs + ".events) h" +
+	sql := "SELECT h.head, " + eventColumns + " FROM (SELECT least(coalesce(max(position), 0), " + boundExpr + ") AS head FROM " + qs + ".events) h" +
 		" LEFT JOIN LATERAL (" + inner + ") e ON true ORDER BY e.position " + dir
 	return queryPlan{sql: sql, args: args}
 }
@@ -93,12 +93,8 @@ func (l *eventLog) ReadQuery(ctx context.Context, q es.Query, opts store.QueryRe
 		return store.QueryResult{}, err
 	}
 	defer t.mu.Unlock()
-	bound, err := t.finalityBound(ctx)
-	if err != nil {
-		return store.QueryResult{}, err
-	}
-	p := t.s.planQuery(q, opts.After, opts.Limit, opts.Backwards, bound)
-	rows, err := t.ptx.Query(ctx, p.sql, p.args...)
+	p := t.s.planQuery(q, opts.After, opts.Limit, opts.Backwards)
+	rows, err := t.readBounded(ctx, p.sql, p.args...)
 	if err != nil {
 		return store.QueryResult{}, t.dbErr("reading a DCB query", err)
 	}

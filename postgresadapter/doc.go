@@ -143,6 +143,7 @@
 // stream_version); unique event_id; (type, position)), event_tags ((tag,
 // position) including type), idempotency (key), idempotency_audits ((key,
 // seq)), documents ((collection, key), C collation for byte order), jobs
-// (due: (run_at_ns, seq) and partition: (partition, seq) over live jobs;
+// (due: (run_at_ns, seq) and partition: (partition, seq) over live jobs,
+// leased: lease_until_ns over leased jobs;
 // unique dead_seq for dead-letter order).
 package postgresadapter

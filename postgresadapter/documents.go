@@ -23,7 +23,7 @@ func docNotFound(coll, key string) error {
 // version reads a document's current version (0 when missing). t.mu held.
 func (t *tx) docVersion(ctx context.Context, coll, key string) (int64, error) {
 	var v int64
-	err := t.ptx.QueryRow(ctx, t.s.q.docVersion, coll, key).Scan(&v)
+	err := t.ptx.ReadQueryRow(ctx, t.s.q.docVersion, coll, key).Scan(&v)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, nil
 	}
@@ -45,7 +45,7 @@ func (d *documents) Get(ctx context.Context, coll, key string) (store.Document, 
 	defer t.mu.Unlock()
 	doc := store.Document{Collection: coll, Key: key}
 	var at int64
-	err := t.ptx.QueryRow(ctx, t.s.q.docGet, coll, key).Scan(&doc.Data, &doc.Version, &at)
+	err := t.ptx.ReadQueryRow(ctx, t.s.q.docGet, coll, key).Scan(&doc.Data, &doc.Version, &at)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return store.Document{}, docNotFound(coll, key)
 	}
@@ -193,7 +193,7 @@ func (d *documents) List(ctx context.Context, coll string, opts store.ListOption
 	if u, ok := prefixUpperBound(prefix); ok {
 		upper = &u
 	}
-	rows, err := t.ptx.Query(ctx, t.s.q.docList, coll, after, prefix, upper, limit+1)
+	rows, err := t.ptx.ReadQuery(ctx, t.s.q.docList, coll, after, prefix, upper, limit+1)
 	if err != nil {
 		return store.DocumentPage{}, t.dbErr("listing documents", err)
 	}

@@ -421,7 +421,7 @@ func (l *eventLog) ReadStream(ctx context.Context, stream es.StreamID, opts stor
 			from = 1<<63 - 1
 		}
 	}
-	rows, err := t.ptx.Query(ctx, sql, string(stream), from, limit)
+	rows, err := t.ptx.ReadQuery(ctx, sql, string(stream), from, limit)
 	if err != nil {
 		return nil, t.dbErr("reading stream", err)
 	}
@@ -443,22 +443,18 @@ func (l *eventLog) StreamVersion(ctx context.Context, stream es.StreamID) (es.Ve
 	}
 	defer t.mu.Unlock()
 	var v int64
-	if err := t.ptx.QueryRow(ctx, t.s.q.streamVer, string(stream)).Scan(&v); err != nil {
+	if err := t.ptx.ReadQueryRow(ctx, t.s.q.streamVer, string(stream)).Scan(&v); err != nil {
 		return 0, t.dbErr("reading stream version", err)
 	}
 	return es.Version(v), nil
 }
 
-// finalityBound returns the position at or below which no open
-// transaction can still commit an event (the finality_bound function of
-// the migration). Call it before the statement that reads, so that
-// statement's snapshot is taken after it. t.mu held.
-func (t *tx) finalityBound(ctx context.Context) (int64, error) {
-	var b int64
-	if err := t.ptx.QueryRow(ctx, t.s.q.bound, t.s.locks.register).Scan(&b); err != nil {
-		return 0, t.dbErr("reading the finality bound", err)
-	}
-	return b, nil
+// readBounded runs a read that stops at the finality bound (the
+// finality_bound function of the migration): the bound is computed first,
+// then the read runs in a statement — hence a snapshot — taken after it;
+// both travel in one round trip. t.mu held.
+func (t *tx) readBounded(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	return t.ptx.ReadAfter(ctx, t.s.q.bound, []any{t.s.locks.register}, sql, args...)
 }
 
 // ReadAll reads the global log after opts.After, up to the finality bound:
@@ -479,11 +475,7 @@ func (l *eventLog) ReadAll(ctx context.Context, opts store.LogRead) (store.LogPa
 		return store.LogPage{}, err
 	}
 	defer t.mu.Unlock()
-	bound, err := t.finalityBound(ctx)
-	if err != nil {
-		return store.LogPage{}, err
-	}
-	rows, err := t.ptx.Query(ctx, t.s.q.readAll, int64(opts.After), limit+1, bound)
+	rows, err := t.readBounded(ctx, t.s.q.readAll, int64(opts.After), limit+1)
 	if err != nil {
 		return store.LogPage{}, t.dbErr("reading the log", err)
 	}
@@ -568,7 +560,7 @@ func (l *eventLog) IdempotencyAudits(ctx context.Context, key string) ([]store.I
 		return nil, err
 	}
 	defer t.mu.Unlock()
-	rows, err := t.ptx.Query(ctx, t.s.q.audits, key)
+	rows, err := t.ptx.ReadQuery(ctx, t.s.q.audits, key)
 	if err != nil {
 		return nil, t.dbErr("reading idempotency audits", err)
 	}

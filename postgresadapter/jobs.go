@@ -260,7 +260,7 @@ func (q *jobs) Get(ctx context.Context, id string) (store.Job, error) {
 	}
 	defer t.mu.Unlock()
 	var r jobRow
-	err := t.ptx.QueryRow(ctx, t.s.q.jobGet, id).Scan(r.dest()...)
+	err := t.ptx.ReadQueryRow(ctx, t.s.q.jobGet, id).Scan(r.dest()...)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return store.Job{}, es.Errorf(es.CodeNotFound, "job %q not found", id)
 	}
@@ -287,7 +287,7 @@ func (q *jobs) DeadLetters(ctx context.Context, after string, limit int) ([]stor
 	defer t.mu.Unlock()
 	var from int64
 	if after != "" {
-		err := t.ptx.QueryRow(ctx, t.s.q.jobDeadSeq, after).Scan(&from)
+		err := t.ptx.ReadQueryRow(ctx, t.s.q.jobDeadSeq, after).Scan(&from)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil, es.Errorf(es.CodeNotFound, "dead-letter cursor %q is not a dead job", after)
 		}
@@ -295,7 +295,7 @@ func (q *jobs) DeadLetters(ctx context.Context, after string, limit int) ([]stor
 			return nil, t.dbErr("reading the dead-letter cursor", err)
 		}
 	}
-	rows, err := t.ptx.Query(ctx, t.s.q.jobDead, from, limit)
+	rows, err := t.ptx.ReadQuery(ctx, t.s.q.jobDead, from, limit)
 	if err != nil {
 		return nil, t.dbErr("listing dead letters", err)
 	}

@@ -13,9 +13,12 @@ import (
 const beginSQL = "BEGIN ISOLATION LEVEL READ COMMITTED"
 
 // lazyTx is a transaction on a pooled connection that is opened by the
-// unit of work's first statement: BEGIN and that statement travel in one
-// pipelined batch, saving a round trip per unit of work. A unit that runs
-// no statement never opens one.
+// unit of work's first write: BEGIN and that statement travel in one
+// pipelined batch, saving a round trip. Reads before the first write run
+// on the connection outside a transaction — at READ COMMITTED every
+// statement takes a fresh snapshot either way, so they see exactly what
+// they would see inside one — and a unit that only reads never opens a
+// transaction, so it needs no COMMIT either.
 type lazyTx struct {
 	conn  *pgxpool.Conn
 	begun bool
@@ -63,6 +66,38 @@ func (l *lazyTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, 
 	}
 	br, err := l.first(ctx, sql, args)
 	if err != nil {
+		return nil, err
+	}
+	rows, err := br.Query()
+	if err != nil {
+		_ = br.Close()
+		return nil, err
+	}
+	return &batchRows{Rows: rows, br: br}, nil
+}
+
+// ReadQuery runs a read: in the transaction once one is open, else on
+// its own.
+func (l *lazyTx) ReadQuery(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	return l.conn.Query(ctx, sql, args...)
+}
+
+// ReadQueryRow is ReadQuery's first row.
+func (l *lazyTx) ReadQueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	return l.conn.QueryRow(ctx, sql, args...)
+}
+
+// ReadAfter runs the statement pre, then the read sql, pipelined in one
+// batch (one round trip); the read's snapshot is taken after pre ran.
+// Outside a transaction the batch is one implicit transaction, so what
+// pre stores with set_config(..., true) is visible to sql.
+func (l *lazyTx) ReadAfter(ctx context.Context, pre string, preArgs []any, sql string, args ...any) (pgx.Rows, error) {
+	b := &pgx.Batch{}
+	b.Queue(pre, preArgs...)
+	b.Queue(sql, args...)
+	br := l.conn.SendBatch(ctx, b)
+	if _, err := br.Exec(); err != nil {
+		_ = br.Close()
 		return nil, err
 	}
 	rows, err := br.Query()

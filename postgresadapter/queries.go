@@ -40,6 +40,10 @@ type queries struct {
 const eventColumns = `e.position, e.stream_id, e.stream_version, e.type, e.data, e.tags, e.event_id,
 	e.correlation_id, e.causation_id, e.category, e.schema_version, e.extra, e.recorded_at_ns`
 
+// boundExpr reads the finality bound the bound statement stored for the
+// current transaction.
+const boundExpr = `current_setting('eventspec.finality_bound')::bigint`
+
 const jobColumns = `id, kind, payload, partition, state, run_at_ns, enqueued_at_ns, attempts, max_attempts,
 	backoff_ns, lease_until_ns, last_error`
 
@@ -51,17 +55,20 @@ func newQueries(qs string) queries {
 		eventCols: eventColumns,
 		appendEvents: q(`SELECT status, version, positions, fingerprint, event_ids, stream
 			FROM {{s}}.append_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)`),
-		bound: q(`SELECT {{s}}.finality_bound($1)`),
+		// The finality bound, kept for the rest of the (implicit or
+		// explicit) transaction, where the read that follows finds it.
+		bound: q(`SELECT set_config('eventspec.finality_bound', {{s}}.finality_bound($1)::text, true)`),
 		readStreamFw: q(`SELECT {{ev}} FROM {{s}}.events e
 			WHERE e.stream_id = $1 AND e.stream_version > $2 ORDER BY e.stream_version LIMIT $3`),
 		readStreamBw: q(`SELECT {{ev}} FROM {{s}}.events e
 			WHERE e.stream_id = $1 AND e.stream_version < $2 ORDER BY e.stream_version DESC LIMIT $3`),
 		streamVer: q(`SELECT coalesce(max(e.stream_version), 0) FROM {{s}}.events e WHERE e.stream_id = $1`),
 		// The head and the page come from one statement, hence one
-		// snapshot, and stop at the finality bound $3.
+		// snapshot, and stop at the finality bound.
 		readAll: q(`SELECT h.head, {{ev}}
-			FROM (SELECT least(coalesce(max(position), 0), $3) AS head FROM {{s}}.events) h
-			LEFT JOIN LATERAL (SELECT * FROM {{s}}.events x WHERE x.position > $1 AND x.position <= $3
+			FROM (SELECT b.bound, least((SELECT coalesce(max(position), 0) FROM {{s}}.events), b.bound) AS head
+				FROM (SELECT ` + boundExpr + ` AS bound) b) h
+			LEFT JOIN LATERAL (SELECT * FROM {{s}}.events x WHERE x.position > $1 AND x.position <= h.bound
 				ORDER BY x.position LIMIT $2) e ON true
 			ORDER BY e.position`),
 		audits: q(`SELECT id, key, stream_id, existing_fingerprint, incoming_fingerprint, at_ns

@@ -93,6 +93,7 @@ CREATE TABLE {{schema}}.jobs (
 );
 CREATE INDEX jobs_due ON {{schema}}.jobs (run_at_ns, seq) WHERE state IN ('pending', 'leased');
 CREATE INDEX jobs_partition_live ON {{schema}}.jobs (partition, seq) WHERE state IN ('pending', 'leased') AND partition <> '';
+CREATE INDEX jobs_leased ON {{schema}}.jobs (lease_until_ns) WHERE state = 'leased';
 
 -- append_events performs one append in one round trip; the adapter
 -- validates the input and computes the lock set before the call.
