@@ -190,6 +190,18 @@ func evolve(s Order, e Event) Order {
 	return s
 }
 
+// cloneOrder deep-copies an order (the decider handler's state cache).
+func cloneOrder(s Order) Order {
+	if s.Items != nil {
+		items := make(map[string]int, len(s.Items))
+		for k, v := range s.Items {
+			items[k] = v
+		}
+		s.Items = items
+	}
+	return s
+}
+
 // decode picks the payload type by command type.
 func decode(cmd command.Command) (Command, error) {
 	var c Command
@@ -243,7 +255,7 @@ func Register(reg *registry.Registry, opts ...Option) error {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	h, err := orchestrator.DeciderHandler(orchestrator.DeciderConfig[Order, Command, Event]{Decider: Decider, Codec: Codec, Decode: decode})
+	h, err := orchestrator.DeciderHandler(orchestrator.DeciderConfig[Order, Command, Event]{Decider: Decider, Codec: Codec, Decode: decode, CloneState: cloneOrder})
 	if err != nil {
 		return err
 	}

@@ -25,6 +25,19 @@ type DeciderConfig[S, C, E any] struct {
 	// then round-trip through encoding/json).
 	EncodeState func(S) (json.RawMessage, error)
 	DecodeState func(raw json.RawMessage, initial S) (S, error)
+	// CloneState, when set, turns on a per-handler cache of decoded states:
+	// the state a command stored in the CMS is kept (per aggregate stream,
+	// at most StateCacheSize of them) and the next command on that
+	// aggregate starts from CloneState of it, instead of decoding the CMS,
+	// when the loaded CMS has the same version and the same state bytes.
+	// CloneState must return a deep copy (nothing the copy can reach may be
+	// shared with its input), and S must round-trip through
+	// EncodeState/DecodeState (decoding the stored bytes gives an equal
+	// state), since a cached state stands for a decoded one.
+	CloneState func(S) S
+	// StateCacheSize bounds the cache CloneState turns on (0:
+	// DefaultStateCacheSize); the oldest inserted aggregate is evicted.
+	StateCacheSize int
 }
 
 // DeciderHandler returns a command handler for an aggregate command (the
@@ -62,6 +75,10 @@ func DeciderHandler[S, C, E any](cfg DeciderConfig[S, C, E]) (command.Handler, e
 			return s, err
 		}
 	}
+	var cache *stateCache[S]
+	if cfg.CloneState != nil {
+		cache = newStateCache(cfg.CloneState, cfg.StateCacheSize)
+	}
 	return func(ctx context.Context, hc *command.HandlerContext) (command.HandlerResult, error) {
 		agg := hc.Aggregate
 		if agg == nil {
@@ -73,7 +90,14 @@ func DeciderHandler[S, C, E any](cfg DeciderConfig[S, C, E]) (command.Handler, e
 		}
 		state := d.Initial()
 		if agg.Exists && len(agg.State) > 0 && string(agg.State) != "null" {
-			if state, err = decState(agg.State, state); err != nil {
+			var cached S
+			hit := false
+			if cache != nil {
+				cached, hit = cache.get(agg.Stream, agg.Version, agg.State)
+			}
+			if hit {
+				state = cached // a copy of the state this handler stored at this version
+			} else if state, err = decState(agg.State, state); err != nil {
 				return command.HandlerResult{}, es.Wrap(decider.CodeCodec, err, "decider handler %q: stored state of %s does not decode", d.Name, agg.Stream)
 			}
 		}
@@ -121,6 +145,12 @@ func DeciderHandler[S, C, E any](cfg DeciderConfig[S, C, E]) (command.Handler, e
 		raw, err := encState(state)
 		if err != nil {
 			return command.HandlerResult{}, es.Wrap(decider.CodeCodec, err, "decider handler %q: state does not encode", d.Name)
+		}
+		if cache != nil && agg.Stream != "" {
+			// The orchestrator stores raw as the CMS state at this version
+			// (dual write); if that unit of work does not commit, the next
+			// load finds other bytes or another version and decodes.
+			cache.put(agg.Stream, version+int64(len(events)), raw, state)
 		}
 		return command.Success(out.Data, version+int64(len(events)), events...).WithState(raw).WithExpectedVersion(version), nil
 	}, nil
