@@ -99,7 +99,7 @@ func (l *eventLog) ReadQuery(ctx context.Context, q es.Query, opts store.QueryRe
 		return store.QueryResult{}, t.dbErr("reading a DCB query", err)
 	}
 	var head int64
-	evs, err := collectNullableEvents(rows, &head)
+	evs, err := readEvents(rows, opts.Limit+1, &head)
 	if err != nil {
 		return store.QueryResult{}, t.dbErr("reading a DCB query", err)
 	}

@@ -321,81 +321,6 @@ func toNS(t time.Time, what string) (int64, error) {
 
 func fromNS(ns int64) time.Time { return time.Unix(0, ns).UTC() }
 
-// eventRow scans one event row (eventColumns) into a Recorded.
-type eventRow struct {
-	position      int64
-	streamID      pgtype.Text
-	streamVersion pgtype.Int8
-	typ           string
-	data          []byte
-	tags          []string
-	eventID       string
-	correlationID string
-	causationID   string
-	category      string
-	schemaVersion int32
-	extra         []byte
-	recordedAt    int64
-}
-
-func (r *eventRow) dest() []any {
-	return []any{&r.position, &r.streamID, &r.streamVersion, &r.typ, &r.data, &r.tags, &r.eventID,
-		&r.correlationID, &r.causationID, &r.category, &r.schemaVersion, &r.extra, &r.recordedAt}
-}
-
-func (r *eventRow) recorded() (es.Recorded, error) {
-	rec := es.Recorded{
-		Event: es.Event{
-			Type: r.typ,
-			Data: json.RawMessage(r.data),
-			Metadata: es.Metadata{
-				EventID:       r.eventID,
-				CorrelationID: r.correlationID,
-				CausationID:   r.causationID,
-				SchemaVersion: int(r.schemaVersion),
-				Category:      r.category,
-			},
-		},
-		StreamID:      es.StreamID(r.streamID.String),
-		StreamVersion: es.Version(r.streamVersion.Int64),
-		Position:      es.Position(r.position),
-		RecordedAt:    fromNS(r.recordedAt),
-	}
-	if len(r.tags) > 0 {
-		rec.Tags = make([]es.Tag, len(r.tags))
-		for i, t := range r.tags {
-			rec.Tags[i] = es.Tag(t)
-		}
-	}
-	if r.extra != nil {
-		if err := json.Unmarshal(r.extra, &rec.Metadata.Extra); err != nil {
-			return rec, es.Wrap(es.CodeInternal, err, "postgresadapter: event at position %d has unreadable metadata.extra", r.position)
-		}
-	}
-	return rec, nil
-}
-
-// collectEvents reads event rows; skip is the number of leading columns
-// before the event columns, scanned into pre.
-func collectEvents(rows pgx.Rows, pre ...any) ([]es.Recorded, error) {
-	defer rows.Close()
-	var out []es.Recorded
-	var r eventRow
-	dest := append(pre, r.dest()...)
-	for rows.Next() {
-		r.tags, r.data, r.extra = nil, nil, nil
-		if err := rows.Scan(dest...); err != nil {
-			return nil, err
-		}
-		rec, err := r.recorded()
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, rec)
-	}
-	return out, rows.Err()
-}
-
 // ReadStream reads one stream; see store.StreamRead. A missing stream reads
 // as empty (nil).
 func (l *eventLog) ReadStream(ctx context.Context, stream es.StreamID, opts store.StreamRead) ([]es.Recorded, error) {
@@ -425,7 +350,7 @@ func (l *eventLog) ReadStream(ctx context.Context, stream es.StreamID, opts stor
 	if err != nil {
 		return nil, t.dbErr("reading stream", err)
 	}
-	out, err := collectEvents(rows)
+	out, err := readEvents(rows, min(limit, 64))
 	if err != nil {
 		return nil, t.dbErr("reading stream", err)
 	}
@@ -480,7 +405,7 @@ func (l *eventLog) ReadAll(ctx context.Context, opts store.LogRead) (store.LogPa
 		return store.LogPage{}, t.dbErr("reading the log", err)
 	}
 	var head int64
-	evs, err := collectNullableEvents(rows, &head)
+	evs, err := readEvents(rows, limit+1, &head)
 	if err != nil {
 		return store.LogPage{}, t.dbErr("reading the log", err)
 	}
@@ -494,39 +419,6 @@ func (l *eventLog) ReadAll(ctx context.Context, opts store.LogRead) (store.LogPa
 		page.Next = evs[len(evs)-1].Position
 	}
 	return page, nil
-}
-
-// collectNullableEvents is collectEvents for a LEFT JOIN whose event
-// columns are NULL when no event matched: such a row only carries pre.
-func collectNullableEvents(rows pgx.Rows, pre ...any) ([]es.Recorded, error) {
-	defer rows.Close()
-	var out []es.Recorded
-	var (
-		r   nullableEventRow
-		ev  eventRow
-		dst = append(pre, r.dest()...)
-	)
-	for rows.Next() {
-		r = nullableEventRow{}
-		if err := rows.Scan(dst...); err != nil {
-			return nil, err
-		}
-		if !r.position.Valid {
-			continue
-		}
-		ev = eventRow{
-			position: r.position.Int64, streamID: r.streamID, streamVersion: r.streamVersion, typ: r.typ.String,
-			data: r.data, tags: r.tags, eventID: r.eventID.String, correlationID: r.correlationID.String,
-			causationID: r.causationID.String, category: r.category.String, schemaVersion: r.schemaVersion.Int32,
-			extra: r.extra, recordedAt: r.recordedAt.Int64,
-		}
-		rec, err := ev.recorded()
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, rec)
-	}
-	return out, rows.Err()
 }
 
 type nullableEventRow struct {
@@ -548,6 +440,43 @@ type nullableEventRow struct {
 func (r *nullableEventRow) dest() []any {
 	return []any{&r.position, &r.streamID, &r.streamVersion, &r.typ, &r.data, &r.tags, &r.eventID,
 		&r.correlationID, &r.causationID, &r.category, &r.schemaVersion, &r.extra, &r.recordedAt}
+}
+
+// recorded converts a row scanned by rows.Scan (the fallback when the
+// columns do not arrive in binary format); ok is false for a NULL event.
+func (r *nullableEventRow) recorded() (es.Recorded, bool, error) {
+	if !r.position.Valid {
+		return es.Recorded{}, false, nil
+	}
+	rec := es.Recorded{
+		Event: es.Event{
+			Type: r.typ.String,
+			Data: json.RawMessage(r.data),
+			Metadata: es.Metadata{
+				EventID:       r.eventID.String,
+				CorrelationID: r.correlationID.String,
+				CausationID:   r.causationID.String,
+				SchemaVersion: int(r.schemaVersion.Int32),
+				Category:      r.category.String,
+			},
+		},
+		StreamID:      es.StreamID(r.streamID.String),
+		StreamVersion: es.Version(r.streamVersion.Int64),
+		Position:      es.Position(r.position.Int64),
+		RecordedAt:    fromNS(r.recordedAt.Int64),
+	}
+	if len(r.tags) > 0 {
+		rec.Tags = make([]es.Tag, len(r.tags))
+		for i, t := range r.tags {
+			rec.Tags[i] = es.Tag(t)
+		}
+	}
+	if r.extra != nil {
+		if err := json.Unmarshal(r.extra, &rec.Metadata.Extra); err != nil {
+			return rec, false, err
+		}
+	}
+	return rec, true, nil
 }
 
 // IdempotencyAudits lists the rejected reuses of key, oldest first.
