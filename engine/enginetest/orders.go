@@ -255,16 +255,17 @@ func Register(reg *registry.Registry, opts ...Option) error {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	h, err := orchestrator.DeciderHandler(orchestrator.DeciderConfig[Order, Command, Event]{Decider: Decider, Codec: Codec, Decode: decode, CloneState: cloneOrder})
+	h, err := orchestrator.DeciderHandler(orchestrator.DeciderConfig[Order, Command, Event]{Decider: Decider, Codec: Codec, Decode: decode, CloneState: cloneOrder,
+		FromArgs: func(args any) (Command, bool) { c, ok := args.(Command); return c, ok }})
 	if err != nil {
 		return err
 	}
 	summary := &registry.Route{Name: SummaryProjection}
 	defs := []registry.AggregateDef{
-		{CommandType: "CreateOrder", Args: registry.Schema[CreateOrder]()},
-		{CommandType: "AddItem", Args: registry.Schema[AddItem]()},
-		{CommandType: "SubmitOrder", Args: registry.Schema[SubmitOrder](), Failed: &registry.Route{Name: FailuresProjection}},
-		{CommandType: "CancelOrder", Args: registry.Schema[CancelOrder]()},
+		{CommandType: "CreateOrder", Decode: registry.SchemaDecoder[CreateOrder]()},
+		{CommandType: "AddItem", Decode: registry.SchemaDecoder[AddItem]()},
+		{CommandType: "SubmitOrder", Decode: registry.SchemaDecoder[SubmitOrder](), Failed: &registry.Route{Name: FailuresProjection}},
+		{CommandType: "CancelOrder", Decode: registry.SchemaDecoder[CancelOrder]()},
 	}
 	for _, d := range defs {
 		d.BoundedContext, d.TargetAggregate, d.AggregateIDField, d.Handler, d.Projection = BoundedContext, "Order", "orderId", h, summary

@@ -116,6 +116,11 @@ type HandlerContext struct {
 	// Aggregate is the targeted aggregate and its stored command-model state;
 	// nil when the command targets no aggregate.
 	Aggregate *Aggregate
+	// Args are the command's arguments as the registration's Decode
+	// (registry.ArgsDecoder) decoded them from Command.Payload; nil when the
+	// registration has no Decode, or when middleware replaced the payload
+	// after validation (the handler then decodes Command.Payload itself).
+	Args any
 }
 
 // Aggregate is a command's target aggregate and its stored command-model

@@ -21,6 +21,11 @@ type DeciderConfig[S, C, E any] struct {
 	// Decode turns the command into the decider's command; nil decodes the
 	// payload as JSON into a C.
 	Decode func(cmd command.Command) (C, error)
+	// FromArgs, when set, turns the arguments the registration's Decode
+	// already decoded (command.HandlerContext.Args) into the decider's
+	// command, so the payload is not decoded a second time; when there are
+	// none or it reports false, Decode runs.
+	FromArgs func(args any) (C, bool)
 	// EncodeState and DecodeState store the state; nil uses JSON (S must
 	// then round-trip through encoding/json).
 	EncodeState func(S) (json.RawMessage, error)
@@ -84,11 +89,19 @@ func DeciderHandler[S, C, E any](cfg DeciderConfig[S, C, E]) (command.Handler, e
 		if agg == nil {
 			return command.HandlerResult{}, es.Errorf(decider.CodeInvalidConfig, "decider handler %q: command %s targets no aggregate", d.Name, hc.Command.Type)
 		}
-		c, err := decode(hc.Command)
-		if err != nil {
-			return command.HandlerResult{}, command.ValidationError(command.CodeValidation, "Invalid command arguments: "+err.Error(), nil)
+		var c C
+		fromArgs := false
+		if cfg.FromArgs != nil && hc.Args != nil {
+			c, fromArgs = cfg.FromArgs(hc.Args)
+		}
+		if !fromArgs {
+			var err error
+			if c, err = decode(hc.Command); err != nil {
+				return command.HandlerResult{}, command.ValidationError(command.CodeValidation, "Invalid command arguments: "+err.Error(), nil)
+			}
 		}
 		state := d.Initial()
+		var err error
 		if agg.Exists && len(agg.State) > 0 && string(agg.State) != "null" {
 			var cached S
 			hit := false

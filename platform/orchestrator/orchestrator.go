@@ -225,7 +225,7 @@ func (o *Orchestrator) Execute(ctx context.Context, cmd command.Command) (comman
 			fmt.Sprintf("Command %s belongs to bounded context %q, not %q", cmd.Type, reg.Meta.BoundedContext, cmd.TargetContext),
 			map[string]any{"expected": reg.Meta.BoundedContext, "actual": cmd.TargetContext}))
 	}
-	aggID, r, bad := o.validateArgs(&cmd, reg)
+	aggID, args, r, bad := o.validateArgs(&cmd, reg)
 	if bad {
 		return o.recordApart(ctx, cmd, reg, r)
 	}
@@ -233,21 +233,24 @@ func (o *Orchestrator) Execute(ctx context.Context, cmd command.Command) (comman
 
 	o.stage(StageMiddleware, cmd)
 	if o.pipeline == nil {
-		return o.run(ctx, cmd, reg, aggID)
+		return o.run(ctx, cmd, reg, aggID, args)
 	}
 	ran := false
 	res, err := o.pipeline.Execute(ctx, info, func(ctx context.Context, in command.Info) (command.Result, error) {
 		ran = true
 		c := in.Command
 		c.ID, c.Type, c.Metadata.CorrelationID = cmd.ID, cmd.Type, cmd.Metadata.CorrelationID // middleware cannot change identity
-		id := aggID
-		if t := reg.Meta.TargetAggregate; t != nil && string(c.Payload) != string(cmd.Payload) {
-			var err error
-			if id, err = aggregateID(c, t.IDField); err != nil {
-				return rejected(command.CodeValidation, "Invalid command arguments: "+err.Error(), nil), nil
+		id, decoded := aggID, args
+		if string(c.Payload) != string(cmd.Payload) {
+			decoded = nil // decoded from the payload middleware replaced
+			if t := reg.Meta.TargetAggregate; t != nil {
+				var err error
+				if id, err = aggregateID(c, t.IDField); err != nil {
+					return rejected(command.CodeValidation, "Invalid command arguments: "+err.Error(), nil), nil
+				}
 			}
 		}
-		return o.run(ctx, c, reg, id)
+		return o.run(ctx, c, reg, id, decoded)
 	})
 	if err != nil {
 		return command.Result{}, err
@@ -287,11 +290,19 @@ func rejected(code, reason string, ctx map[string]any) command.Result {
 	return command.Result{Status: command.StatusRejected, Code: code, Reason: reason, Context: ctx}
 }
 
-// validateArgs runs the registration's argument validator and, for
-// aggregate commands, reads the aggregate id.
-func (o *Orchestrator) validateArgs(cmd *command.Command, reg registry.Registration) (string, command.Result, bool) {
-	if reg.Args != nil {
-		data, errs := reg.Args(cmd.Payload)
+// validateArgs runs the registration's argument validator (its Decode,
+// returning the decoded arguments, when set) and, for aggregate commands,
+// reads the aggregate id.
+func (o *Orchestrator) validateArgs(cmd *command.Command, reg registry.Registration) (string, any, command.Result, bool) {
+	var args any
+	if reg.Args != nil || reg.Decode != nil {
+		var data json.RawMessage
+		var errs []registry.FieldError
+		if reg.Decode != nil {
+			data, args, errs = reg.Decode(cmd.Payload)
+		} else {
+			data, errs = reg.Args(cmd.Payload)
+		}
 		if len(errs) > 0 {
 			msgs := make([]string, len(errs))
 			list := make([]any, len(errs))
@@ -299,7 +310,7 @@ func (o *Orchestrator) validateArgs(cmd *command.Command, reg registry.Registrat
 				msgs[i] = e.Message
 				list[i] = map[string]any{"path": e.Path, "message": e.Message, "code": e.Code}
 			}
-			return "", rejected(command.CodeValidation, "Invalid command arguments: "+strings.Join(msgs, ", "), map[string]any{"errors": list}), true
+			return "", nil, rejected(command.CodeValidation, "Invalid command arguments: "+strings.Join(msgs, ", "), map[string]any{"errors": list}), true
 		}
 		if len(data) > 0 {
 			cmd.Payload = data
@@ -308,12 +319,12 @@ func (o *Orchestrator) validateArgs(cmd *command.Command, reg registry.Registrat
 	if t := reg.Meta.TargetAggregate; t != nil {
 		id, err := aggregateID(*cmd, t.IDField)
 		if err != nil {
-			return "", rejected(command.CodeValidation, "Invalid command arguments: "+err.Error(),
+			return "", nil, rejected(command.CodeValidation, "Invalid command arguments: "+err.Error(),
 				map[string]any{"errors": []any{map[string]any{"path": t.IDField, "message": err.Error(), "code": "required"}}}), true
 		}
-		return id, command.Result{}, false
+		return id, args, command.Result{}, false
 	}
-	return "", command.Result{}, false
+	return "", args, command.Result{}, false
 }
 
 // stored returns the recorded result of commandID, if any.

@@ -190,7 +190,7 @@ func postAppend(err error, what string) error {
 }
 
 // run executes stages command-log … complete in one unit of work.
-func (o *Orchestrator) run(ctx context.Context, cmd command.Command, reg registry.Registration, aggID string) (command.Result, error) {
+func (o *Orchestrator) run(ctx context.Context, cmd command.Command, reg registry.Registration, aggID string, args any) (command.Result, error) {
 	var (
 		res    command.Result
 		apart  *command.Result
@@ -217,7 +217,7 @@ func (o *Orchestrator) run(ctx context.Context, cmd command.Command, reg registr
 		now := o.clock.Now()
 		hres, herr := callHandler(ctx, reg.Handler, &command.HandlerContext{Tx: tx, Command: cmd,
 			Info: command.Info{Command: cmd, BoundedContext: reg.Meta.BoundedContext, Category: reg.Meta.Category, TargetAggregate: reg.Meta.TargetAggregate},
-			Now:  now, IDs: o.ids, Aggregate: agg})
+			Now:  now, IDs: o.ids, Aggregate: agg, Args: args})
 		if herr != nil {
 			r, err := classify(ctx, herr)
 			if err != nil {

@@ -192,3 +192,46 @@ func TestDeciderStateCacheEvictsOldest(t *testing.T) {
 	f.mustBump("t2", "a", command.StatusExecuted)
 	f.wantState("t2", `{"n":{"a":3}}`, 3, 2)
 }
+
+// TestHandlerGetsDecodedArgs checks a registration's Decode reaches the
+// handler as HandlerContext.Args, and that a payload replaced by middleware
+// is not paired with arguments decoded from the original.
+func TestHandlerGetsDecodedArgs(t *testing.T) {
+	type args struct {
+		ID string `json:"id"`
+		N  int    `json:"n"`
+	}
+	var seen []any
+	pipe := orchestrator.PipelineFunc(func(ctx context.Context, info command.Info, next orchestrator.Next) (command.Result, error) {
+		if info.Command.Metadata.UserID == "rewriter" {
+			info.Command.Payload = json.RawMessage(`{"id":"t1","n":9}`)
+		}
+		return next(ctx, info)
+	})
+	s := memstore.New()
+	reg := registry.New(registry.WithClock(s.Clock()))
+	if _, err := registry.DefineAggregate(reg, registry.AggregateDef{CommandType: "DoThing", BoundedContext: "things",
+		TargetAggregate: "Thing", AggregateIDField: "id", Decode: registry.SchemaDecoder[args](),
+		Handler: func(ctx context.Context, hc *command.HandlerContext) (command.HandlerResult, error) {
+			seen = append(seen, hc.Args)
+			return command.Success(nil, 0), nil
+		}}); err != nil {
+		t.Fatal(err)
+	}
+	o := orchestrator.New(s, reg, orchestrator.WithClock(s.Clock()), orchestrator.WithIDs(s.IDs()), orchestrator.WithPipeline(pipe))
+	ctx := context.Background()
+	for _, c := range []command.Command{
+		command.MustNew("DoThing", args{ID: "t1", N: 1}),
+		command.MustNew("DoThing", args{ID: "t1", N: 2}).WithUser("rewriter"),
+	} {
+		if r, err := o.Execute(ctx, c); err != nil || r.Status != command.StatusExecuted {
+			t.Fatalf("Execute: %+v, %v", r, err)
+		}
+	}
+	if len(seen) != 2 || seen[0] != (args{ID: "t1", N: 1}) || seen[1] != nil {
+		t.Fatalf("handler saw args %#v; want the decoded arguments, then nil for a payload middleware replaced", seen)
+	}
+	if r, err := o.Execute(ctx, command.MustNew("DoThing", map[string]any{"id": "t1", "n": "x"})); err != nil || r.Status != command.StatusRejected || len(seen) != 2 {
+		t.Fatalf("invalid arguments: %+v, %v (handler calls %d)", r, err, len(seen))
+	}
+}

@@ -17,14 +17,18 @@ type AggregateDef struct {
 	TargetAggregate  string // aggregate type, e.g. "Order"
 	AggregateIDField string // payload field holding the aggregate id
 	Args             ArgsValidator
-	Handler          command.Handler
-	Projection       *Route
-	Secondary        []Route
-	Saga             *Route
-	Failed           *Route
-	Description      string
-	SchemaVersion    int
-	Tags             []string
+	// Decode, when set, validates like Args and hands the decoded
+	// arguments to the handler (command.HandlerContext.Args); Args defaults
+	// to it.
+	Decode        ArgsDecoder
+	Handler       command.Handler
+	Projection    *Route
+	Secondary     []Route
+	Saga          *Route
+	Failed        *Route
+	Description   string
+	SchemaVersion int
+	Tags          []string
 	// NoRegister skips registration (the original's autoRegister: false).
 	NoRegister bool
 }
@@ -36,15 +40,19 @@ type ProcessDef struct {
 	TargetProcess  string
 	ProcessIDField string
 	Args           ArgsValidator
-	Handler        command.Handler
-	Projection     *Route
-	Secondary      []Route
-	Saga           *Route
-	Failed         *Route
-	Description    string
-	SchemaVersion  int
-	Tags           []string
-	NoRegister     bool
+	// Decode, when set, validates like Args and hands the decoded
+	// arguments to the handler (command.HandlerContext.Args); Args defaults
+	// to it.
+	Decode        ArgsDecoder
+	Handler       command.Handler
+	Projection    *Route
+	Secondary     []Route
+	Saga          *Route
+	Failed        *Route
+	Description   string
+	SchemaVersion int
+	Tags          []string
+	NoRegister    bool
 }
 
 // SystemDef defines a system command (spec §8 rule 13).
@@ -53,12 +61,16 @@ type SystemDef struct {
 	BoundedContext string
 	Subsystem      string
 	Args           ArgsValidator
-	Handler        command.Handler
-	Projection     *Route
-	Description    string
-	SchemaVersion  int
-	Tags           []string
-	NoRegister     bool
+	// Decode, when set, validates like Args and hands the decoded
+	// arguments to the handler (command.HandlerContext.Args); Args defaults
+	// to it.
+	Decode        ArgsDecoder
+	Handler       command.Handler
+	Projection    *Route
+	Description   string
+	SchemaVersion int
+	Tags          []string
+	NoRegister    bool
 }
 
 // FieldString renders payload[field] as a partition value: strings as
@@ -83,6 +95,7 @@ func fieldPartition(field string) func(map[string]any) Partition {
 }
 
 func registerInto(r *Registry, reg Registration, skip bool) (Registration, error) {
+	reg = withDecoder(reg)
 	if skip {
 		return reg, nil
 	}
@@ -109,7 +122,7 @@ func DefineAggregate(r *Registry, d AggregateDef) (Registration, error) {
 	reg := Registration{
 		Meta: Metadata{CommandType: d.CommandType, BoundedContext: d.BoundedContext, Category: command.CategoryAggregate,
 			TargetAggregate: target, Description: d.Description, SchemaVersion: d.SchemaVersion, Tags: d.Tags},
-		Args: d.Args, Handler: d.Handler, Projection: d.Projection, Secondary: d.Secondary, Saga: d.Saga, Failed: d.Failed,
+		Args: d.Args, Decode: d.Decode, Handler: d.Handler, Projection: d.Projection, Secondary: d.Secondary, Saga: d.Saga, Failed: d.Failed,
 		DefaultPartition: fieldPartition(d.AggregateIDField),
 	}
 	return registerInto(r, reg, d.NoRegister)
@@ -128,7 +141,7 @@ func DefineProcess(r *Registry, d ProcessDef) (Registration, error) {
 		Meta: Metadata{CommandType: d.CommandType, BoundedContext: d.BoundedContext, Category: command.CategoryProcess,
 			TargetProcess: d.TargetProcess, ProcessIDField: d.ProcessIDField, Description: d.Description,
 			SchemaVersion: d.SchemaVersion, Tags: d.Tags},
-		Args: d.Args, Handler: d.Handler, Projection: d.Projection, Secondary: d.Secondary, Saga: d.Saga, Failed: d.Failed,
+		Args: d.Args, Decode: d.Decode, Handler: d.Handler, Projection: d.Projection, Secondary: d.Secondary, Saga: d.Saga, Failed: d.Failed,
 		DefaultPartition: fieldPartition(d.ProcessIDField),
 	}
 	return registerInto(r, reg, d.NoRegister)
@@ -143,7 +156,7 @@ func DefineSystem(r *Registry, d SystemDef) (Registration, error) {
 	reg := Registration{
 		Meta: Metadata{CommandType: d.CommandType, BoundedContext: d.BoundedContext, Category: command.CategorySystem,
 			Subsystem: d.Subsystem, Description: d.Description, SchemaVersion: d.SchemaVersion, Tags: d.Tags},
-		Args: d.Args, Handler: d.Handler, Projection: d.Projection,
+		Args: d.Args, Decode: d.Decode, Handler: d.Handler, Projection: d.Projection,
 		DefaultPartition: func(map[string]any) Partition { return Partition{Name: "system", Value: typ} },
 	}
 	if reg.Meta.SchemaVersion == 0 {
@@ -162,8 +175,14 @@ type Validatable interface {
 // its Validate. A payload that does not decode yields one error naming the
 // field and the expected type (code "invalid_type"), or {path "", code
 // "invalid_json"}.
-func Schema[P any]() ArgsValidator {
-	return func(payload json.RawMessage) (json.RawMessage, []FieldError) {
+func Schema[P any]() ArgsValidator { return SchemaDecoder[P]().Validator() }
+
+// SchemaDecoder is Schema that also returns the decoded P (after its
+// Validate) as the arguments: set it as a definition's Decode so the
+// payload is decoded once, by the validator, and the handler receives the
+// value in command.HandlerContext.Args.
+func SchemaDecoder[P any]() ArgsDecoder {
+	return func(payload json.RawMessage) (json.RawMessage, any, []FieldError) {
 		var p P
 		raw := payload
 		if len(bytes.TrimSpace(raw)) == 0 {
@@ -172,20 +191,40 @@ func Schema[P any]() ArgsValidator {
 		if err := json.Unmarshal(raw, &p); err != nil {
 			var te *json.UnmarshalTypeError
 			if errors.As(err, &te) {
-				return nil, []FieldError{{Path: te.Field, Code: "invalid_type",
+				return nil, nil, []FieldError{{Path: te.Field, Code: "invalid_type",
 					Message: fmt.Sprintf("expected %s, received %s", te.Type, te.Value)}}
 			}
-			return nil, []FieldError{{Path: "", Code: "invalid_json", Message: err.Error()}}
+			return nil, nil, []FieldError{{Path: "", Code: "invalid_json", Message: err.Error()}}
 		}
 		if v, ok := any(&p).(Validatable); ok {
 			if errs := v.Validate(); len(errs) > 0 {
-				return nil, errs
+				return nil, nil, errs
 			}
 		} else if v, ok := any(p).(Validatable); ok {
 			if errs := v.Validate(); len(errs) > 0 {
-				return nil, errs
+				return nil, nil, errs
 			}
 		}
-		return payload, nil
+		return payload, p, nil
 	}
+}
+
+// ArgsDecoder is an ArgsValidator that also returns the arguments it
+// decoded (nil when it has no decoded form).
+type ArgsDecoder func(payload json.RawMessage) (data json.RawMessage, args any, errs []FieldError)
+
+// Validator returns d as an ArgsValidator (the decoded arguments dropped).
+func (d ArgsDecoder) Validator() ArgsValidator {
+	return func(payload json.RawMessage) (json.RawMessage, []FieldError) {
+		data, _, errs := d(payload)
+		return data, errs
+	}
+}
+
+// withDecoder fills reg.Args from reg.Decode when only Decode is set.
+func withDecoder(reg Registration) Registration {
+	if reg.Args == nil && reg.Decode != nil {
+		reg.Args = reg.Decode.Validator()
+	}
+	return reg
 }

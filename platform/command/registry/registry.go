@@ -78,6 +78,11 @@ type Registration struct {
 	// Args validates the payload before anything else runs; nil accepts
 	// every payload.
 	Args ArgsValidator
+	// Decode, when set, is the validator that also returns the decoded
+	// arguments: the orchestrator validates with it instead of Args and
+	// passes the arguments to the handler (command.HandlerContext.Args).
+	// The Define helpers and Register set Args to it when Args is nil.
+	Decode ArgsDecoder
 	// Handler decides the command.
 	Handler command.Handler
 	// Projection, Secondary, Failed and Saga are follow-up routes: the
@@ -196,6 +201,7 @@ func ResetDefaultForTesting() {
 // enabled). Defaults: category aggregate, schema version 1, tags [],
 // RegisteredAt now.
 func (r *Registry) Register(reg Registration) error {
+	reg = withDecoder(reg)
 	m := &reg.Meta
 	if err := es.ValidateName(es.CodeInvalidArgument, "command type", m.CommandType); err != nil {
 		return err
