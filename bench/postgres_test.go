@@ -222,7 +222,7 @@ func (p *pgBench) fill(b *testing.B, n, streams int) {
 		}
 		done += k
 	}
-	if _, err := p.pool.Exec(ctx, `ANALYZE `+p.qs+`.events`); err != nil {
+	if _, err := p.pool.Exec(ctx, `VACUUM ANALYZE `+p.qs+`.events`); err != nil {
 		b.Fatal(err)
 	}
 }

@@ -44,6 +44,10 @@ const (
 // pool_max_conns: enough for the concurrency cases' racing units of work.
 const DefaultMaxConns = 16
 
+// ConnLifetime is how long a pooled test connection lives unless the DSN
+// sets pool_max_conn_lifetime.
+const ConnLifetime = time.Minute
+
 // TB is the part of testing.TB pgtest needs; *testing.T, *testing.B and
 // conformance.T satisfy it.
 type TB interface {
@@ -133,6 +137,12 @@ func openServer(dsn, source string) *server {
 	}
 	if !strings.Contains(dsn, "pool_max_conns") {
 		cfg.MaxConns = DefaultMaxConns
+	}
+	if !strings.Contains(dsn, "pool_max_conn_lifetime") {
+		// Every test's schema leaves cached plans and catalog entries in
+		// the backends that served it; recycling connections keeps long
+		// runs (hundreds of schemas) from slowing down.
+		cfg.MaxConnLifetime = ConnLifetime
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
