@@ -159,10 +159,29 @@ func Cursor(ts time.Time, commandID string) string {
 	return timeKey(ts, commandID)
 }
 
-func lenPrefix(s string) string { return string(appendLenPrefix(make([]byte, 0, len(s)+5), s)) }
+// The keys below are built in a stack buffer and copied once into their
+// string (the command log builds several keys per command).
+
+func lenPrefix(s string) string {
+	var a [96]byte
+	return string(appendLenPrefix(a[:0], s))
+}
 
 func timeKey(t time.Time, id string) string {
-	return string(appendTimeKey(make([]byte, 0, 17+len(id)), t, id))
+	var a [96]byte
+	return string(appendTimeKey(a[:0], t, id))
+}
+
+// prefixedKey is lenPrefix(prefixed) + suffix.
+func prefixedKey(prefixed, suffix string) string {
+	var a [160]byte
+	return string(append(appendLenPrefix(a[:0], prefixed), suffix...))
+}
+
+// prefixedTimeKey is lenPrefix(prefixed) + timeKey(t, id).
+func prefixedTimeKey(prefixed string, t time.Time, id string) string {
+	var a [160]byte
+	return string(appendTimeKey(appendLenPrefix(a[:0], prefixed), t, id))
 }
 
 func validateID(what, id string) error {
@@ -304,7 +323,7 @@ func (l *Log) write(ctx context.Context, tx store.Tx, r RecordRequest, status co
 		return err
 	}
 	id := idJSON(r.CommandID)
-	if _, err := docs.Insert(ctx, CollByCorrelation, lenPrefix(rec.Metadata.CorrelationID)+rec.CorrelationCursor, id); err != nil {
+	if _, err := docs.Insert(ctx, CollByCorrelation, prefixedKey(rec.Metadata.CorrelationID, rec.CorrelationCursor), id); err != nil {
 		return err
 	}
 	_, err = docs.Insert(ctx, CollByExpiry, timeKey(rec.ExpiresAt, r.CommandID), id)
@@ -445,7 +464,7 @@ scanCommands:
 				if err := docs.Delete(ctx, CollCommands, id, 0); err != nil {
 					return res, err
 				}
-				if err := deleteIfExists(ctx, docs, CollByCorrelation, lenPrefix(c.Metadata.CorrelationID)+c.CorrelationCursor); err != nil {
+				if err := deleteIfExists(ctx, docs, CollByCorrelation, prefixedKey(c.Metadata.CorrelationID, c.CorrelationCursor)); err != nil {
 					return res, err
 				}
 			}
@@ -483,7 +502,7 @@ scanCommands:
 			if err := docs.Delete(ctx, CollCorrelations, id, 0); err != nil {
 				return res, err
 			}
-			if err := deleteIfExists(ctx, docs, CollCorrelationsByBC, lenPrefix(c.BoundedContext)+timeKey(c.CreatedAt, id)); err != nil {
+			if err := deleteIfExists(ctx, docs, CollCorrelationsByBC, prefixedTimeKey(c.BoundedContext, c.CreatedAt, id)); err != nil {
 				return res, err
 			}
 		}

@@ -79,7 +79,7 @@ func (l *Log) RecordEventCorrelation(ctx context.Context, tx store.Tx, r Correla
 		return err
 	}
 	id := idJSON(r.CommandID)
-	if _, err := docs.Insert(ctx, CollCorrelationsByBC, lenPrefix(r.BoundedContext)+timeKey(now, r.CommandID), id); err != nil {
+	if _, err := docs.Insert(ctx, CollCorrelationsByBC, prefixedTimeKey(r.BoundedContext, now, r.CommandID), id); err != nil {
 		return err
 	}
 	_, err = docs.Insert(ctx, CollCorrelationsByExp, timeKey(c.ExpiresAt, r.CommandID), id)

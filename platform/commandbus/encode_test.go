@@ -56,6 +56,12 @@ func TestKeysMatchFormat(t *testing.T) {
 	if got, want := timeKey(time.UnixMilli(-5), "x"), "-000000000000005:x"; got != want {
 		t.Errorf("timeKey(negative) = %q, want %q (fmt %%016d)", got, want)
 	}
+	if got, want := prefixedKey("corr_1", Cursor(ts, "cmd_1")), "006:corr_1:0001767225600000:cmd_1"; got != want {
+		t.Errorf("prefixedKey = %q, want %q", got, want)
+	}
+	if got, want := prefixedTimeKey("orders", ts, "cmd_1"), lenPrefix("orders")+timeKey(ts, "cmd_1"); got != want || want != "006:orders:0001767225600000:cmd_1" {
+		t.Errorf("prefixedTimeKey = %q, want %q", got, want)
+	}
 	if got, want := string(idJSON(`a"b`)), `"a\"b"`; got != want {
 		t.Errorf("idJSON = %s, want %s", got, want)
 	}
