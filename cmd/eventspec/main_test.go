@@ -17,6 +17,7 @@ import (
 	"github.com/eventspec/eventspec/conformance"
 	"github.com/eventspec/eventspec/es"
 	"github.com/eventspec/eventspec/memstore"
+	"github.com/eventspec/eventspec/postgresadapter/pgtest"
 	"github.com/eventspec/eventspec/store"
 )
 
@@ -177,10 +178,45 @@ func TestCertifyFailureExitsOneAndListsFailures(t *testing.T) {
 	}
 }
 
-func TestCertifyPostgresNotAvailableYet(t *testing.T) {
-	code, out, errOut := runCLI(t, "certify", "--postgres", "postgres://localhost/eventspec")
-	if code != exitFailure || !strings.Contains(errOut, "the PostgreSQL adapter is not available yet") || out != "" {
-		t.Errorf("exit %d, stdout %q, stderr %q; want 1 and the not-available message", code, out, errOut)
+// An unreachable database fails the run with exit 1, naming the server but
+// never printing the DSN's password.
+func TestCertifyPostgresUnreachableRedactsThePassword(t *testing.T) {
+	code, out, errOut := runCLI(t, "certify", "--postgres", "postgres://certifier:s3cr3t-pw@127.0.0.1:1/eventspec?connect_timeout=5")
+	if code != exitFailure || out != "" {
+		t.Fatalf("exit %d, stdout %q; want exit 1 and no table", code, out)
+	}
+	if !strings.Contains(errOut, "connecting to postgres://certifier:") || !strings.Contains(errOut, "127.0.0.1:1") {
+		t.Errorf("stderr %q does not name the server it tried", errOut)
+	}
+	if strings.Contains(errOut, "s3cr3t-pw") {
+		t.Errorf("stderr leaks the password: %q", errOut)
+	}
+}
+
+// certify --postgres runs the suite on a live database (EVENTSPEC_PG_DSN;
+// skipped without one unless EVENTSPEC_REQUIRE_PG=1) and leaves no schema
+// behind.
+func TestCertifyPostgresPassesOnALiveDatabase(t *testing.T) {
+	pool, _ := pgtest.Server(t)
+	dsn := os.Getenv(pgtest.EnvDSN)
+	if dsn == "" {
+		t.Skip("the test server is a container; certify needs a DSN")
+	}
+	code, out, errOut := runCLI(t, "certify", "--postgres", dsn, "--run", "^(events|dcb)/")
+	if code != exitOK {
+		t.Fatalf("exit %d; stderr:\n%s\nstdout:\n%s", code, errOut, out)
+	}
+	for _, want := range []string{"events ", "dcb ", "PASS: "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	var left int
+	if err := pool.QueryRow(t.Context(), `SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'eventspec_certify_%'`).Scan(&left); err != nil {
+		t.Fatal(err)
+	}
+	if left != 0 {
+		t.Errorf("%d certify schemas left behind", left)
 	}
 }
 
