@@ -228,13 +228,7 @@ func export(n int, at func(i int) *es.Recorded) []es.Recorded {
 // as empty (nil).
 func (l *eventLog) ReadStream(ctx context.Context, stream es.StreamID, opts store.StreamRead) ([]es.Recorded, error) {
 	t := (*tx)(l)
-	if err := es.ValidateStreamID(stream); err != nil {
-		return nil, err
-	}
-	if opts.From < 0 {
-		return nil, es.Errorf(es.CodeInvalidArgument, "stream read from version %d is negative", opts.From)
-	}
-	limit, err := es.ValidateLimit(opts.Limit, store.DefaultStreamLimit, store.MaxStreamLimit)
+	limit, err := opts.Validate(stream)
 	if err != nil {
 		return nil, err
 	}
@@ -289,10 +283,7 @@ func (l *eventLog) StreamVersion(ctx context.Context, stream es.StreamID) (es.Ve
 // (positions are gapless).
 func (l *eventLog) ReadAll(ctx context.Context, opts store.LogRead) (store.LogPage, error) {
 	t := (*tx)(l)
-	if opts.After < 0 {
-		return store.LogPage{}, es.Errorf(es.CodeInvalidArgument, "log read after position %d is negative", opts.After)
-	}
-	limit, err := es.ValidateLimit(opts.Limit, store.DefaultLogLimit, store.MaxLogLimit)
+	limit, err := opts.Validate()
 	if err != nil {
 		return store.LogPage{}, err
 	}
@@ -319,14 +310,8 @@ func (l *eventLog) ReadAll(ctx context.Context, opts store.LogRead) (store.LogPa
 // whole unit is one snapshot).
 func (l *eventLog) ReadQuery(ctx context.Context, q es.Query, opts store.QueryRead) (store.QueryResult, error) {
 	t := (*tx)(l)
-	if err := q.Validate(); err != nil {
+	if err := opts.Validate(q); err != nil {
 		return store.QueryResult{}, err
-	}
-	if opts.After < 0 {
-		return store.QueryResult{}, es.Errorf(es.CodeInvalidArgument, "query read after position %d is negative", opts.After)
-	}
-	if opts.Limit < 0 {
-		return store.QueryResult{}, es.Errorf(es.CodeInvalidArgument, "limit %d is negative", opts.Limit)
 	}
 	if err := t.begin(ctx); err != nil {
 		return store.QueryResult{}, err

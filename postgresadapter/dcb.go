@@ -80,14 +80,8 @@ func (s *Store) planQuery(q es.Query, after es.Position, limit int, backwards bo
 // Head, so Head is safe to use as AppendCondition.After.
 func (l *eventLog) ReadQuery(ctx context.Context, q es.Query, opts store.QueryRead) (store.QueryResult, error) {
 	t := (*tx)(l)
-	if err := q.Validate(); err != nil {
+	if err := opts.Validate(q); err != nil {
 		return store.QueryResult{}, err
-	}
-	if opts.After < 0 {
-		return store.QueryResult{}, es.Errorf(es.CodeInvalidArgument, "query read after position %d is negative", opts.After)
-	}
-	if opts.Limit < 0 {
-		return store.QueryResult{}, es.Errorf(es.CodeInvalidArgument, "limit %d is negative", opts.Limit)
 	}
 	if err := t.begin(ctx); err != nil {
 		return store.QueryResult{}, err

@@ -325,13 +325,7 @@ func fromNS(ns int64) time.Time { return time.Unix(0, ns).UTC() }
 // as empty (nil).
 func (l *eventLog) ReadStream(ctx context.Context, stream es.StreamID, opts store.StreamRead) ([]es.Recorded, error) {
 	t := (*tx)(l)
-	if err := es.ValidateStreamID(stream); err != nil {
-		return nil, err
-	}
-	if opts.From < 0 {
-		return nil, es.Errorf(es.CodeInvalidArgument, "stream read from version %d is negative", opts.From)
-	}
-	limit, err := es.ValidateLimit(opts.Limit, store.DefaultStreamLimit, store.MaxStreamLimit)
+	limit, err := opts.Validate(stream)
 	if err != nil {
 		return nil, err
 	}
@@ -389,10 +383,7 @@ func (t *tx) readBounded(ctx context.Context, sql string, args ...any) (pgx.Rows
 // snapshot.
 func (l *eventLog) ReadAll(ctx context.Context, opts store.LogRead) (store.LogPage, error) {
 	t := (*tx)(l)
-	if opts.After < 0 {
-		return store.LogPage{}, es.Errorf(es.CodeInvalidArgument, "log read after position %d is negative", opts.After)
-	}
-	limit, err := es.ValidateLimit(opts.Limit, store.DefaultLogLimit, store.MaxLogLimit)
+	limit, err := opts.Validate()
 	if err != nil {
 		return store.LogPage{}, err
 	}

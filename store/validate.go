@@ -63,3 +63,39 @@ func ValidateLease(l Lease) error {
 	}
 	return nil
 }
+
+// Validate checks a read of stream (INVALID_STREAM_ID; a negative From or
+// Limit is INVALID_ARGUMENT) and returns the limit to apply.
+func (o StreamRead) Validate(stream es.StreamID) (limit int, err error) {
+	if err := es.ValidateStreamID(stream); err != nil {
+		return 0, err
+	}
+	if o.From < 0 {
+		return 0, es.Errorf(es.CodeInvalidArgument, "stream read from version %d is negative", o.From)
+	}
+	return es.ValidateLimit(o.Limit, DefaultStreamLimit, MaxStreamLimit)
+}
+
+// Validate checks a read of the global log (a negative After or Limit is
+// INVALID_ARGUMENT) and returns the limit to apply.
+func (o LogRead) Validate() (limit int, err error) {
+	if o.After < 0 {
+		return 0, es.Errorf(es.CodeInvalidArgument, "log read after position %d is negative", o.After)
+	}
+	return es.ValidateLimit(o.Limit, DefaultLogLimit, MaxLogLimit)
+}
+
+// Validate checks a DCB read of q (INVALID_QUERY; a negative After or Limit
+// is INVALID_ARGUMENT). Limit 0 means no limit.
+func (o QueryRead) Validate(q es.Query) error {
+	if err := q.Validate(); err != nil {
+		return err
+	}
+	if o.After < 0 {
+		return es.Errorf(es.CodeInvalidArgument, "query read after position %d is negative", o.After)
+	}
+	if o.Limit < 0 {
+		return es.Errorf(es.CodeInvalidArgument, "limit %d is negative", o.Limit)
+	}
+	return nil
+}
