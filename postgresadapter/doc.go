@@ -10,9 +10,11 @@
 // # Units of work
 //
 // Store.Atomic runs one transaction at READ COMMITTED on a pooled
-// connection; BEGIN travels in one pipelined batch with the unit's first
-// statement, so a unit of work costs one round trip more than its
-// statements (the COMMIT). An error, a panic, a cancelled context or a
+// connection. BEGIN travels in one pipelined batch with the unit's first
+// write, and reads before that write run on the same connection outside
+// the transaction (at READ COMMITTED each statement takes a fresh snapshot
+// either way), so a unit that only reads costs one round trip per read and
+// no COMMIT. An error, a panic, a cancelled context or a
 // killed connection rolls everything back (the server aborts a transaction
 // whose connection dies). A statement that
 // fails inside PostgreSQL aborts the transaction; the unit of work then
