@@ -60,9 +60,10 @@ func (r AppendResult) LastPosition() Position {
 }
 
 // Validate checks everything about r that does not need the store: stream
-// id, expected version, condition, idempotency key, event count and every
-// event. Adapters call it before touching storage so bad input never
-// leaves partial writes.
+// id, expected version, condition, idempotency key, event count, every
+// event, and that no two events carry the same explicit event id.
+// Adapters call it before touching storage so bad input never leaves
+// partial writes.
 func (r AppendRequest) Validate() error {
 	if r.Stream != "" || !r.Expected.IsAny() {
 		if err := ValidateStreamID(r.Stream); err != nil {
@@ -93,7 +94,7 @@ func (r AppendRequest) Validate() error {
 			return err
 		}
 	}
-	return nil
+	return validateEventIDs(r.Events)
 }
 
 func (r AppendRequest) target() string {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -72,7 +73,9 @@ func ValidateStreamID(id StreamID) error {
 // ValidateEvent checks one event of an append; index names it in errors.
 // The type must be a valid name; data must be valid JSON of at most
 // MaxPayloadBytes; tags must be valid, unique and at most MaxTagsPerEvent;
-// metadata encoded as JSON must be at most MaxPayloadBytes.
+// metadata encoded as JSON must be at most MaxPayloadBytes; every metadata
+// string (event id, correlation id, causation id, category, extra keys and
+// values) must be valid UTF-8 without NUL bytes.
 func ValidateEvent(e Event, index int) error {
 	if err := checkName(e.Type); err != nil {
 		return Errorf(CodeInvalidEvent, "events[%d].type %s", index, err)
@@ -126,12 +129,102 @@ func validateMetadata(m Metadata, index int) error {
 			return Errorf(CodePayloadTooLarge, "events[%d].metadata is %d bytes of JSON; at most %d", index, len(raw), MaxPayloadBytes)
 		}
 	}
-	for _, s := range []string{m.EventID, m.CorrelationID, m.CausationID, m.Category} {
-		if len(s) > MaxNameBytes {
-			return Errorf(CodeInvalidEvent, "events[%d].metadata field %s is longer than %d bytes", index, quote(s), MaxNameBytes)
+	for _, f := range [...]struct{ name, v string }{
+		{"eventId", m.EventID}, {"correlationId", m.CorrelationID}, {"causationId", m.CausationID}, {"category", m.Category},
+	} {
+		if len(f.v) > MaxNameBytes {
+			return Errorf(CodeInvalidEvent, "events[%d].metadata field %s is longer than %d bytes", index, quote(f.v), MaxNameBytes)
+		}
+		if err := checkText(f.v); err != nil {
+			return Errorf(CodeInvalidEvent, "events[%d].metadata.%s %s", index, f.name, err)
 		}
 	}
+	if len(m.Extra) > 0 {
+		return validateExtra(m.Extra, index)
+	}
 	return nil
+}
+
+// validateExtra checks every key and value of metadata.extra with
+// checkText. When several entries are bad, the one with the smallest key
+// is reported, so the message does not depend on map order.
+func validateExtra(extra map[string]string, index int) error {
+	bad, found := "", false
+	for k, v := range extra {
+		if checkText(k) == nil && checkText(v) == nil {
+			continue
+		}
+		if !found || k < bad {
+			bad, found = k, true
+		}
+	}
+	if !found {
+		return nil
+	}
+	if err := checkText(bad); err != nil {
+		return Errorf(CodeInvalidEvent, "events[%d].metadata.extra key %s %s", index, quote(bad), err)
+	}
+	return Errorf(CodeInvalidEvent, "events[%d].metadata.extra[%s] %s", index, quote(bad), checkText(extra[bad]))
+}
+
+// checkText reports why s cannot be a metadata string — it is not valid
+// UTF-8 or it contains a NUL byte — or nil. Other control characters are
+// allowed. Storage engines keep metadata as text, and text columns (such
+// as PostgreSQL's) cannot hold either.
+func checkText(s string) error {
+	if printableASCII(s) { // the common case, decided without decoding runes
+		return nil
+	}
+	if !utf8.ValidString(s) {
+		return fmt.Errorf("is not valid UTF-8")
+	}
+	if i := strings.IndexByte(s, 0); i >= 0 {
+		return fmt.Errorf("contains a NUL byte (at byte %d)", i)
+	}
+	return nil
+}
+
+// validateEventIDs reports INVALID_EVENT when two events of one append
+// carry the same explicit event id (event ids are unique in the log, so
+// such an append could never be stored). Events without an id are skipped:
+// the store mints theirs.
+func validateEventIDs(events []Event) error {
+	if len(events) < 2 {
+		return nil
+	}
+	if len(events) <= 16 { // small appends: compare pairs, allocating nothing
+		for i := 1; i < len(events); i++ {
+			id := events[i].Metadata.EventID
+			if id == "" {
+				continue
+			}
+			for j := 0; j < i; j++ {
+				if events[j].Metadata.EventID == id {
+					return duplicateEventID(id, j, i)
+				}
+			}
+		}
+		return nil
+	}
+	var seen map[string]int
+	for i := range events {
+		id := events[i].Metadata.EventID
+		if id == "" {
+			continue
+		}
+		if j, ok := seen[id]; ok {
+			return duplicateEventID(id, j, i)
+		}
+		if seen == nil {
+			seen = make(map[string]int, len(events))
+		}
+		seen[id] = i
+	}
+	return nil
+}
+
+func duplicateEventID(id string, first, again int) error {
+	return Errorf(CodeInvalidEvent, "events[%d].metadata.eventId %s repeats events[%d].metadata.eventId; event ids are unique", again, quote(id), first)
 }
 
 // ValidateLimit returns def for limit 0, limit itself when 0 < limit <= max,

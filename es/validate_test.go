@@ -69,6 +69,23 @@ func TestValidateEvent(t *testing.T) {
 		{"tag with escape", func(e *es.Event) { e.Tags = []es.Tag{"a\x1b"} }, es.CodeInvalidTag, "control character"},
 		{"negative schema version", func(e *es.Event) { e.Metadata.SchemaVersion = -2 }, es.CodeInvalidEvent, "schemaVersion -2"},
 		{"event id of 257 bytes", func(e *es.Event) { e.Metadata.EventID = strings.Repeat("i", 257) }, es.CodeInvalidEvent, "longer than 256"},
+		{"NUL in event id", func(e *es.Event) { e.Metadata.EventID = "id\x00" }, es.CodeInvalidEvent, "events[3].metadata.eventId contains a NUL byte (at byte 2)"},
+		{"NUL in correlation id", func(e *es.Event) { e.Metadata.CorrelationID = "\x00c" }, es.CodeInvalidEvent, "events[3].metadata.correlationId contains a NUL byte"},
+		{"invalid UTF-8 causation id", func(e *es.Event) { e.Metadata.CausationID = "c\xfe" }, es.CodeInvalidEvent, "events[3].metadata.causationId is not valid UTF-8"},
+		{"truncated rune in category", func(e *es.Event) { e.Metadata.Category = "caf\xc3" }, es.CodeInvalidEvent, "events[3].metadata.category is not valid UTF-8"},
+		{"NUL in extra value", func(e *es.Event) { e.Metadata.Extra = map[string]string{"ok": "v", "k": "a\x00b"} }, es.CodeInvalidEvent, `events[3].metadata.extra["k"] contains a NUL byte`},
+		{"invalid UTF-8 extra value", func(e *es.Event) { e.Metadata.Extra = map[string]string{"k": "\xff"} }, es.CodeInvalidEvent, `events[3].metadata.extra["k"] is not valid UTF-8`},
+		{"NUL in extra key", func(e *es.Event) { e.Metadata.Extra = map[string]string{"k\x00": "v"} }, es.CodeInvalidEvent, `events[3].metadata.extra key "k\x00" contains a NUL byte`},
+		{"invalid UTF-8 extra key", func(e *es.Event) { e.Metadata.Extra = map[string]string{"\xc0k": "v"} }, es.CodeInvalidEvent, `metadata.extra key "\xc0k" is not valid UTF-8`},
+		// Several bad entries: the smallest key is named, whatever the map order.
+		{"several bad extra entries", func(e *es.Event) {
+			e.Metadata.Extra = map[string]string{"z": "\x00", "b": "\xff", "c\x00": "v", "a": "fine"}
+		}, es.CodeInvalidEvent, `metadata.extra["b"] is not valid UTF-8`},
+		{"printable Unicode and controls other than NUL in metadata", func(e *es.Event) {
+			e.Metadata.CorrelationID = "corr-ü-€-𝄞"
+			e.Metadata.Category = "line\nbreak\ttab"
+			e.Metadata.Extra = map[string]string{"clé": "välue\r\n"}
+		}, "", ""},
 		{"metadata just under the limit", func(e *es.Event) {
 			e.Metadata.Extra = map[string]string{"k": strings.Repeat("m", es.MaxPayloadBytes-100)}
 		}, "", ""},
@@ -142,6 +159,10 @@ func TestAppendRequestValidate(t *testing.T) {
 		{"101 events", es.AppendRequest{Stream: "s", Events: many}, es.CodeTooManyEvents, "101 events; at most 100"},
 		{"100 events", es.AppendRequest{Stream: "s", Events: many[:100]}, "", ""},
 		{"bad second event", es.AppendRequest{Events: append(ev, es.Event{Type: "E"})}, es.CodeInvalidEvent, "events[1].data"},
+		{"distinct explicit event ids", es.AppendRequest{Events: withIDs("a", "", "b", "")}, "", ""},
+		{"repeated explicit event id", es.AppendRequest{Events: withIDs("a", "", "b", "a")}, es.CodeInvalidEvent, `events[3].metadata.eventId "a" repeats events[0].metadata.eventId`},
+		{"repeated event id in a large append", es.AppendRequest{Events: withIDs(append(idList(40), "id-7")...)}, es.CodeInvalidEvent, `events[40].metadata.eventId "id-7" repeats events[7]`},
+		{"distinct event ids in a large append", es.AppendRequest{Events: withIDs(append(idList(40), "", "")...)}, "", ""},
 	}
 	for _, c := range cases {
 		wantErr(t, c.name, c.req.Validate(), c.code, c.mention)
@@ -174,4 +195,23 @@ func TestNewEvent(t *testing.T) {
 	if !e.HasTag("order:1") || e.HasTag("order:2") {
 		t.Errorf("HasTag is wrong for %v", e.Tags)
 	}
+}
+
+// withIDs returns one valid event per id, with that explicit event id ("":
+// none).
+func withIDs(ids ...string) []es.Event {
+	out := make([]es.Event, len(ids))
+	for i, id := range ids {
+		out[i] = es.Event{Type: "E", Data: json.RawMessage(`{}`), Metadata: es.Metadata{EventID: id}}
+	}
+	return out
+}
+
+// idList returns the ids id-0 … id-(n-1).
+func idList(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprint("id-", i)
+	}
+	return out
 }
