@@ -29,8 +29,10 @@ func cloneResult(r es.AppendResult) es.AppendResult {
 // (es.AppendRequest.Validate), the idempotency key (an earlier append with
 // the same key and fingerprint is returned with Duplicate set, even if the
 // stream has moved on since; another fingerprint is IDEMPOTENCY_CONFLICT
-// and audited), the expected version (CONCURRENCY_CONFLICT), then the DCB
-// condition (APPEND_CONDITION_FAILED). All events of one append share one
+// and audited), the expected version (CONCURRENCY_CONFLICT), the DCB
+// condition (APPEND_CONDITION_FAILED), then explicit event ids (one already
+// in the log is INVALID_EVENT: event ids are unique, and a rolled-back
+// append frees its ids again). All events of one append share one
 // RecordedAt.
 func (l *eventLog) Append(ctx context.Context, req es.AppendRequest) (es.AppendResult, error) {
 	t := (*tx)(l)
@@ -88,6 +90,13 @@ func (l *eventLog) Append(ctx context.Context, req es.AppendRequest) (es.AppendR
 	if req.Condition != nil && st.conflicts(*req.Condition) {
 		return es.AppendResult{}, &es.ConditionFailedError{Condition: *req.Condition}
 	}
+	for i := range req.Events {
+		if id := req.Events[i].Metadata.EventID; id != "" {
+			if _, taken := st.byID[id]; taken {
+				return es.AppendResult{}, es.Errorf(es.CodeInvalidEvent, "events[%d].metadata.eventId %q is already in the log; event ids are unique", i, id)
+			}
+		}
+	}
 
 	// Every check passed: write.
 	if req.Stream != "" && sp == nil {
@@ -111,8 +120,18 @@ func (l *eventLog) Append(ctx context.Context, req es.AppendRequest) (es.AppendR
 	if tagN > 0 {
 		tags = make([]es.Tag, tagN)
 	}
+	start := st.log.n
 	for i := range req.Events {
 		ev := es.WithDefaults(req.Events[i], s.ids)
+		if _, taken := st.byID[ev.Metadata.EventID]; taken {
+			// Explicit ids were checked above, so the id source minted
+			// an id already in the log: undo this append's events.
+			st.truncate(start)
+			if sp != nil && len(sp.pos) == 0 {
+				delete(st.streams, req.Stream)
+			}
+			return es.AppendResult{}, es.Errorf(es.CodeInternal, "memstore: the id source minted event id %q, which is already in the log", ev.Metadata.EventID)
+		}
 		d := copy(data, ev.Data)
 		ev.Data, data = data[:d:d], data[d:]
 		if len(ev.Tags) > 0 {
@@ -132,6 +151,7 @@ func (l *eventLog) Append(ctx context.Context, req es.AppendRequest) (es.AppendR
 			rec.StreamID = req.Stream
 			rec.StreamVersion = es.Version(len(sp.pos))
 		}
+		st.byID[ev.Metadata.EventID] = pos
 		index(st.byType, ev.Type, pos)
 		for _, tg := range ev.Tags {
 			index(st.byTag, tg, pos)
@@ -176,6 +196,7 @@ func (st *state) truncate(n int) {
 		if r.StreamID != "" {
 			unindex(st.streams, r.StreamID)
 		}
+		delete(st.byID, r.Metadata.EventID)
 		unindex(st.byType, r.Type)
 		for _, tg := range r.Tags {
 			unindex(st.byTag, tg)

@@ -376,3 +376,39 @@ func TestDefaultsAndOptions(t *testing.T) {
 		t.Fatal("Capabilities() exposes the package slice")
 	}
 }
+
+// An id source that mints an id already in the log fails the append with
+// INTERNAL and leaves none of its events behind, even when the unit of
+// work goes on and commits: the minted id stays owned by the earlier event.
+func TestMintedIDCollisionWritesNothing(t *testing.T) {
+	ctx := context.Background()
+	s := memstore.New() // sequential ids, as minted here
+	seq := es.NewSequentialIDs()
+	seq.NewID()
+	first := seq.NewID() // the store's second minted id
+	taken := ev("Taken")
+	taken.Metadata.EventID = first
+	mustAppend(t, s, es.AppendRequest{Stream: "a", Events: []es.Event{taken}})
+	err := s.Atomic(ctx, func(tx store.Tx) error {
+		// The first event gets a fresh id, the second the taken one.
+		_, err := tx.Events().Append(ctx, es.AppendRequest{Stream: "b", Events: []es.Event{ev("B1"), ev("B1")}})
+		wantCode(t, err, es.CodeInternal)
+		if !strings.Contains(err.Error(), first) {
+			t.Errorf("error %q does not name the minted id %s", err, first)
+		}
+		if v, err := tx.Events().StreamVersion(ctx, "b"); err != nil || v != 0 {
+			t.Errorf("stream b after the failed append: version %d, %v", v, err)
+		}
+		// The unit goes on; the next minted id is free.
+		_, err = tx.Events().Append(ctx, es.AppendRequest{Stream: "b", Expected: es.NoStream, Events: []es.Event{ev("B2")}})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := readAll(t, s)
+	if len(got) != 2 || got[0].Metadata.EventID != first || got[0].Type != "Taken" ||
+		got[1].Type != "B2" || got[1].Position != 2 || got[1].StreamVersion != 1 || got[1].Metadata.EventID == first {
+		t.Fatalf("log after the failed append: %+v", got)
+	}
+}

@@ -329,6 +329,10 @@ type state struct {
 	// byType and byTag index positions for DCB reads and conditions.
 	byType map[string]*postings
 	byTag  map[es.Tag]*postings
+	// byID maps every stored event id to its event's position; event ids
+	// are unique in the log. Rollback removes a unit's ids with its events
+	// (truncate).
+	byID map[string]es.Position
 	// idem maps an idempotency key to the append it made.
 	idem map[string]idemEntry
 	// audits lists rejected key reuses per key; they survive rollbacks.
@@ -350,6 +354,7 @@ func (st *state) init() {
 	st.streams = make(map[es.StreamID]*postings)
 	st.byType = make(map[string]*postings)
 	st.byTag = make(map[es.Tag]*postings)
+	st.byID = make(map[string]es.Position)
 	st.idem = make(map[string]idemEntry)
 	st.audits = make(map[string][]store.IdempotencyAudit)
 	st.collections = make(map[string]*collection)
