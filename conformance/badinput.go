@@ -21,6 +21,7 @@ func init() {
 		Case{Group: "badinput", Name: "empty-and-oversized-appends", Run: badAppendSize},
 		Case{Group: "badinput", Name: "invalid-events", Run: badEvents},
 		Case{Group: "badinput", Name: "invalid-tags", Run: badTags},
+		Case{Group: "badinput", Name: "invalid-metadata-strings", Run: badMetadataStrings},
 		Case{Group: "badinput", Name: "invalid-stream-ids", Run: badStreamIDs},
 		Case{Group: "badinput", Name: "malformed-queries", Run: badQueries},
 		Case{Group: "badinput", Name: "negative-limits-positions-and-cursors", Run: badNegatives},
@@ -127,6 +128,45 @@ func badEvents(t T, s store.Store, env Env) {
 	k.wantLogTypes("after the rejected appends")
 	k.appendOK("a valid append afterwards", es.AppendRequest{Stream: "s", Expected: es.NoStream, Events: []es.Event{good("Fine")}})
 	k.wantLogTypes("after a valid append", "Fine")
+}
+
+// badMetadataStrings: a metadata string (event id, correlation id,
+// causation id, category, extra key or value) holding a NUL byte or
+// invalid UTF-8 is INVALID_EVENT naming the event's index and the field,
+// whatever the engine (text columns cannot hold such strings, so no engine
+// may accept them); printable Unicode and other control characters are
+// fine.
+func badMetadataStrings(t T, s store.Store, env Env) {
+	k := newKit(t, s, env)
+	with := func(edit func(m *es.Metadata)) []es.Event {
+		e := good("Fine")
+		edit(&e.Metadata)
+		return withEvent(e)
+	}
+	k.reject(
+		badAppend("NUL in event id", es.AppendRequest{Stream: "s", Events: with(func(m *es.Metadata) { m.EventID = "evt\x00-1" })}, es.CodeInvalidEvent, "events[2].metadata.eventId", "NUL"),
+		badAppend("NUL in correlation id", es.AppendRequest{Stream: "s", Events: with(func(m *es.Metadata) { m.CorrelationID = "corr\x00" })}, es.CodeInvalidEvent, "events[2].metadata.correlationId", "NUL"),
+		badAppend("invalid UTF-8 correlation id", es.AppendRequest{Events: with(func(m *es.Metadata) { m.CorrelationID = "corr-\xff" })}, es.CodeInvalidEvent, "events[2].metadata.correlationId", "UTF-8"),
+		badAppend("NUL in causation id", es.AppendRequest{Stream: "s", Events: with(func(m *es.Metadata) { m.CausationID = "\x00" })}, es.CodeInvalidEvent, "events[2].metadata.causationId", "NUL"),
+		badAppend("invalid UTF-8 category", es.AppendRequest{Stream: "s", Events: with(func(m *es.Metadata) { m.Category = "caf\xc3" })}, es.CodeInvalidEvent, "events[2].metadata.category", "UTF-8"),
+		badAppend("NUL in extra value", es.AppendRequest{Stream: "s", Events: with(func(m *es.Metadata) { m.Extra = map[string]string{"fine": "v", "trace": "a\x00b"} })}, es.CodeInvalidEvent, "events[2].metadata.extra", "trace", "NUL"),
+		badAppend("invalid UTF-8 extra value", es.AppendRequest{Stream: "s", Events: with(func(m *es.Metadata) { m.Extra = map[string]string{"trace": "\xfe"} })}, es.CodeInvalidEvent, "events[2].metadata.extra", "trace", "UTF-8"),
+		badAppend("NUL in extra key", es.AppendRequest{Stream: "s", Events: with(func(m *es.Metadata) { m.Extra = map[string]string{"tr\x00ce": "v"} })}, es.CodeInvalidEvent, "events[2].metadata.extra key", "NUL"),
+		badAppend("invalid UTF-8 extra key", es.AppendRequest{Stream: "s", Events: with(func(m *es.Metadata) { m.Extra = map[string]string{"\xc0": "v"} })}, es.CodeInvalidEvent, "events[2].metadata.extra key", "UTF-8"),
+	)
+	k.wantLogTypes("after the rejected appends")
+
+	ok := good("Odd")
+	ok.Metadata = es.Metadata{CorrelationID: "corr-ü-€-𝄞", CausationID: "line\nbreak", Category: "tab\there", Extra: map[string]string{"clé": "välue\r\n"}}
+	k.appendOK("metadata with printable Unicode and controls other than NUL", es.AppendRequest{Stream: "s", Events: []es.Event{ok}})
+	got := k.logEvents("after the valid append")
+	if len(got) == 1 {
+		want := ok.Metadata
+		want.EventID, want.SchemaVersion = got[0].Metadata.EventID, got[0].Metadata.SchemaVersion
+		k.diff("metadata read back", want, got[0].Metadata)
+	} else {
+		t.Errorf("after the valid append the log holds %d events, want 1", len(got))
+	}
 }
 
 // badTags: duplicate, empty, control-character, non-UTF-8 and too many tags

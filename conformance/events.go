@@ -32,6 +32,7 @@ func init() {
 		Case{Group: "events", Name: "limit-payload-size", Run: onLog(eventsPayloadSize)},
 		Case{Group: "events", Name: "invalid-stream-id", Run: onLog(eventsInvalidStreamID)},
 		Case{Group: "events", Name: "invalid-event", Run: onLog(eventsInvalidEvent)},
+		Case{Group: "events", Name: "event-ids-unique", Run: onLog(eventsIDsUnique)},
 		Case{Group: "events", Name: "read-stream-forwards", Run: onLog(eventsReadStreamForwards)},
 		Case{Group: "events", Name: "read-stream-backwards", Run: onLog(eventsReadStreamBackwards)},
 		Case{Group: "events", Name: "read-stream-missing", Run: onLog(eventsReadStreamMissing)},
@@ -820,4 +821,85 @@ func uniq(xs []string) []string {
 		}
 	}
 	return out
+}
+
+// eventsIDsUnique: event ids are unique in the log. An append carrying an
+// explicit id already stored — committed earlier or appended earlier in
+// the same unit — or two events with the same id is INVALID_EVENT naming
+// the event's index and the id, and writes nothing; the unit goes on. A
+// rolled-back append frees its ids again.
+func eventsIDsUnique(c *logCase) {
+	withID := func(typ, id string) es.Event {
+		e := c.ev(typ)
+		e.Metadata.EventID = id
+		return e
+	}
+	wantMentions := func(what string, err error, words ...string) {
+		c.T.Helper()
+		for _, w := range words {
+			if !strings.Contains(err.Error(), w) {
+				c.Fatalf("%s: error %q does not mention %q", what, err, w)
+			}
+		}
+	}
+	first := c.mustAppendTo("a", es.NoStream, withID("A", "evt-taken"))
+	if !slices.Equal(first.EventIDs, []string{"evt-taken"}) {
+		c.Fatalf("append with explicit id evt-taken returned ids %v", first.EventIDs)
+	}
+
+	what := "append to another stream reusing a stored event id"
+	err := c.wantRejected(what, es.AppendRequest{Stream: "b", Events: []es.Event{c.ev("B"), withID("B", "evt-taken")}}, es.CodeInvalidEvent)
+	wantMentions(what, err, "events[1]", "evt-taken")
+	what = "stream-less append reusing a stored event id"
+	err = c.wantRejected(what, es.AppendRequest{Events: []es.Event{withID("B", "evt-taken")}}, es.CodeInvalidEvent)
+	wantMentions(what, err, "events[0]", "evt-taken")
+
+	what = "one append carrying the same event id twice"
+	err = c.wantRejected(what, es.AppendRequest{Stream: "b", Events: []es.Event{withID("B", "evt-twice"), withID("B", "evt-other"), withID("B", "evt-twice")}}, es.CodeInvalidEvent)
+	wantMentions(what, err, "events[2]", "evt-twice")
+	c.wantVersion("b", 0)
+
+	// An id taken earlier in the same unit of work is taken too; the
+	// rejection leaves the unit usable.
+	err = c.s.Atomic(c.ctx, func(tx store.Tx) error {
+		if _, err := tx.Events().Append(c.ctx, es.AppendRequest{Stream: "b", Expected: es.NoStream, Events: []es.Event{withID("B", "evt-twice")}}); err != nil {
+			return fmt.Errorf("first use of evt-twice: %w", err)
+		}
+		res, err := tx.Events().Append(c.ctx, es.AppendRequest{Stream: "c", Events: []es.Event{withID("C", "evt-twice")}})
+		if err == nil {
+			return fmt.Errorf("reusing evt-twice in the same unit was accepted at %v", res.Positions)
+		}
+		c.wantCode(err, es.CodeInvalidEvent, "reusing an id appended earlier in the same unit")
+		wantMentions("reusing an id appended earlier in the same unit", err, "events[0]", "evt-twice")
+		_, err = tx.Events().Append(c.ctx, es.AppendRequest{Stream: "b", Expected: es.Exact(1), Events: []es.Event{withID("B", "evt-other")}})
+		return err
+	})
+	if err != nil {
+		c.Fatalf("unit appending evt-twice, a rejected reuse, then evt-other: %v", err)
+	}
+
+	// A rolled-back append frees its id.
+	boom := errors.New("handler failed")
+	err = c.s.Atomic(c.ctx, func(tx store.Tx) error {
+		if _, err := tx.Events().Append(c.ctx, es.AppendRequest{Stream: "d", Events: []es.Event{withID("D", "evt-freed")}}); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		c.Fatalf("Atomic whose function returned %v: got %v, want that error", boom, err)
+	}
+	again := c.mustAppendTo("d", es.NoStream, withID("D", "evt-freed"))
+	if !slices.Equal(again.EventIDs, []string{"evt-freed"}) || again.Version != 1 {
+		c.Fatalf("append of evt-freed after its rollback: %+v", again)
+	}
+
+	var ids []string
+	for _, r := range c.log() {
+		ids = append(ids, r.Type+"/"+r.Metadata.EventID)
+	}
+	want := []string{"A/evt-taken", "B/evt-twice", "B/evt-other", "D/evt-freed"}
+	if !slices.Equal(ids, want) {
+		c.Fatalf("log after the case: %v, want %v", ids, want)
+	}
 }
