@@ -57,26 +57,6 @@ type appendArgs struct {
 	extra    [][]byte
 }
 
-// storable reports INVALID_EVENT when a metadata string cannot be stored
-// exactly in a PostgreSQL text column (NUL, invalid UTF-8). Types, tags
-// and stream ids are already checked by es validation.
-func storable(e es.Event, i int) error {
-	m := e.Metadata
-	for _, f := range []struct{ name, v string }{
-		{"eventId", m.EventID}, {"correlationId", m.CorrelationID}, {"causationId", m.CausationID}, {"category", m.Category},
-	} {
-		if err := textOK(f.v); err != nil {
-			return es.Errorf(es.CodeInvalidEvent, "events[%d].metadata.%s %s", i, f.name, err)
-		}
-	}
-	for k, v := range m.Extra {
-		if !utf8.ValidString(k) || !utf8.ValidString(v) {
-			return es.Errorf(es.CodeInvalidEvent, "events[%d].metadata.extra[%q] is not valid UTF-8", i, k)
-		}
-	}
-	return nil
-}
-
 // textOK reports why s cannot be a PostgreSQL text value, or nil.
 func textOK(s string) error {
 	if !utf8.ValidString(s) {
@@ -92,13 +72,10 @@ func textOK(s string) error {
 // events that have none.
 func (l *eventLog) buildAppend(req es.AppendRequest) (appendArgs, string, error) {
 	var a appendArgs
+	// Validate also rejects metadata strings text columns cannot hold
+	// (NUL, invalid UTF-8) and ids repeated within the append.
 	if err := req.Validate(); err != nil {
 		return a, "", err
-	}
-	for i := range req.Events {
-		if err := storable(req.Events[i], i); err != nil {
-			return a, "", err
-		}
 	}
 	var fp string
 	if req.Idempotency != nil {
