@@ -842,13 +842,20 @@ func eventsIDsUnique(c *logCase) {
 			}
 		}
 	}
+	// An id the store minted is taken like any other (an event read back
+	// and appended again keeps its id).
+	minted := c.mustAppendTo("m", es.NoStream, c.ev("M")).EventIDs[0]
+	what := "append reusing an id the store minted"
+	err := c.wantRejected(what, es.AppendRequest{Stream: "m", Events: []es.Event{withID("M", minted)}}, es.CodeInvalidEvent)
+	wantMentions(what, err, "events[0]", minted)
+
 	first := c.mustAppendTo("a", es.NoStream, withID("A", "evt-taken"))
 	if !slices.Equal(first.EventIDs, []string{"evt-taken"}) {
 		c.Fatalf("append with explicit id evt-taken returned ids %v", first.EventIDs)
 	}
 
-	what := "append to another stream reusing a stored event id"
-	err := c.wantRejected(what, es.AppendRequest{Stream: "b", Events: []es.Event{c.ev("B"), withID("B", "evt-taken")}}, es.CodeInvalidEvent)
+	what = "append to another stream reusing a stored event id"
+	err = c.wantRejected(what, es.AppendRequest{Stream: "b", Events: []es.Event{c.ev("B"), withID("B", "evt-taken")}}, es.CodeInvalidEvent)
 	wantMentions(what, err, "events[1]", "evt-taken")
 	what = "stream-less append reusing a stored event id"
 	err = c.wantRejected(what, es.AppendRequest{Events: []es.Event{withID("B", "evt-taken")}}, es.CodeInvalidEvent)
@@ -898,7 +905,7 @@ func eventsIDsUnique(c *logCase) {
 	for _, r := range c.log() {
 		ids = append(ids, r.Type+"/"+r.Metadata.EventID)
 	}
-	want := []string{"A/evt-taken", "B/evt-twice", "B/evt-other", "D/evt-freed"}
+	want := []string{"M/" + minted, "A/evt-taken", "B/evt-twice", "B/evt-other", "D/evt-freed"}
 	if !slices.Equal(ids, want) {
 		c.Fatalf("log after the case: %v, want %v", ids, want)
 	}

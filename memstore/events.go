@@ -92,6 +92,9 @@ func (l *eventLog) Append(ctx context.Context, req es.AppendRequest) (es.AppendR
 	}
 	for i := range req.Events {
 		if id := req.Events[i].Metadata.EventID; id != "" {
+			if st.byID == nil {
+				st.indexEventIDs()
+			}
 			if _, taken := st.byID[id]; taken {
 				return es.AppendResult{}, es.Errorf(es.CodeInvalidEvent, "events[%d].metadata.eventId %q is already in the log; event ids are unique", i, id)
 			}
@@ -123,14 +126,17 @@ func (l *eventLog) Append(ctx context.Context, req es.AppendRequest) (es.AppendR
 	start := st.log.n
 	for i := range req.Events {
 		ev := es.WithDefaults(req.Events[i], s.ids)
-		if _, taken := st.byID[ev.Metadata.EventID]; taken {
-			// Explicit ids were checked above, so the id source minted
-			// an id already in the log: undo this append's events.
-			st.truncate(start)
-			if sp != nil && len(sp.pos) == 0 {
-				delete(st.streams, req.Stream)
+		if st.byID != nil {
+			if _, taken := st.byID[ev.Metadata.EventID]; taken {
+				// Explicit ids were checked above, so the id source
+				// minted an id already in the log (seen once the index
+				// exists): undo this append's events.
+				st.truncate(start)
+				if sp != nil && len(sp.pos) == 0 {
+					delete(st.streams, req.Stream)
+				}
+				return es.AppendResult{}, es.Errorf(es.CodeInternal, "memstore: the id source minted event id %q, which is already in the log", ev.Metadata.EventID)
 			}
-			return es.AppendResult{}, es.Errorf(es.CodeInternal, "memstore: the id source minted event id %q, which is already in the log", ev.Metadata.EventID)
 		}
 		d := copy(data, ev.Data)
 		ev.Data, data = data[:d:d], data[d:]
@@ -151,7 +157,9 @@ func (l *eventLog) Append(ctx context.Context, req es.AppendRequest) (es.AppendR
 			rec.StreamID = req.Stream
 			rec.StreamVersion = es.Version(len(sp.pos))
 		}
-		st.byID[ev.Metadata.EventID] = pos
+		if st.byID != nil {
+			st.byID[ev.Metadata.EventID] = pos
+		}
 		index(st.byType, ev.Type, pos)
 		for _, tg := range ev.Tags {
 			index(st.byTag, tg, pos)
@@ -196,13 +204,24 @@ func (st *state) truncate(n int) {
 		if r.StreamID != "" {
 			unindex(st.streams, r.StreamID)
 		}
-		delete(st.byID, r.Metadata.EventID)
+		if st.byID != nil {
+			delete(st.byID, r.Metadata.EventID)
+		}
 		unindex(st.byType, r.Type)
 		for _, tg := range r.Tags {
 			unindex(st.byTag, tg)
 		}
 	}
 	st.log.truncate(n)
+}
+
+// indexEventIDs builds byID from the whole log. Until then ids minted by
+// the store's source are trusted to be unique, as they are everywhere.
+func (st *state) indexEventIDs() {
+	st.byID = make(map[string]es.Position, st.log.n)
+	for i := 0; i < st.log.n; i++ {
+		st.byID[st.log.at(i).Metadata.EventID] = es.Position(i + 1)
+	}
 }
 
 func (st *state) head() es.Position { return es.Position(st.log.n) }

@@ -412,3 +412,45 @@ func TestMintedIDCollisionWritesNothing(t *testing.T) {
 		t.Fatalf("log after the failed append: %+v", got)
 	}
 }
+
+// The id index is built on the first append with an explicit id, from the
+// whole log; a rollback of the unit that built it removes that unit's ids,
+// minted or explicit, so both can be appended again.
+func TestIDIndexBuiltInsideARolledBackUnit(t *testing.T) {
+	ctx := context.Background()
+	s := memstore.New()
+	kept := mustAppend(t, s, es.AppendRequest{Stream: "a", Events: []es.Event{ev("A")}}).EventIDs[0]
+	boom := errors.New("boom")
+	var minted string
+	err := s.Atomic(ctx, func(tx store.Tx) error {
+		res, err := tx.Events().Append(ctx, es.AppendRequest{Stream: "b", Events: []es.Event{ev("B")}})
+		if err != nil {
+			return err
+		}
+		minted = res.EventIDs[0]
+		e := ev("C")
+		e.Metadata.EventID = "explicit-1"
+		if _, err := tx.Events().Append(ctx, es.AppendRequest{Events: []es.Event{e}}); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("Atomic: got %v, want %v", err, boom)
+	}
+	for _, id := range []string{minted, "explicit-1"} {
+		e := ev("Again")
+		e.Metadata.EventID = id
+		mustAppend(t, s, es.AppendRequest{Events: []es.Event{e}})
+	}
+	e := ev("Dup")
+	e.Metadata.EventID = kept
+	_, err = store.Append(ctx, s, es.AppendRequest{Events: []es.Event{e}})
+	wantCode(t, err, es.CodeInvalidEvent)
+	if !strings.Contains(err.Error(), kept) {
+		t.Fatalf("error %q does not name %s", err, kept)
+	}
+	if got := readAll(t, s); len(got) != 3 {
+		t.Fatalf("log holds %d events, want 3: %+v", len(got), got)
+	}
+}

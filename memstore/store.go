@@ -330,8 +330,10 @@ type state struct {
 	byType map[string]*postings
 	byTag  map[es.Tag]*postings
 	// byID maps every stored event id to its event's position; event ids
-	// are unique in the log. Rollback removes a unit's ids with its events
-	// (truncate).
+	// are unique in the log. It is nil until the first append carrying an
+	// explicit id (indexEventIDs builds it from the log then), so a store
+	// that only mints ids never pays for it. Rollback removes a unit's ids
+	// with its events (truncate).
 	byID map[string]es.Position
 	// idem maps an idempotency key to the append it made.
 	idem map[string]idemEntry
@@ -354,7 +356,6 @@ func (st *state) init() {
 	st.streams = make(map[es.StreamID]*postings)
 	st.byType = make(map[string]*postings)
 	st.byTag = make(map[es.Tag]*postings)
-	st.byID = make(map[string]es.Position)
 	st.idem = make(map[string]idemEntry)
 	st.audits = make(map[string][]store.IdempotencyAudit)
 	st.collections = make(map[string]*collection)
