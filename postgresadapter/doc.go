@@ -45,7 +45,10 @@
 // # Global positions: no skipped late committer
 //
 // Positions come from a sequence (CACHE 1), drawn by the append_events
-// function after the append holds every lock it needs (below). Positions
+// function (or append_one, its fast path for an append of one event
+// without a condition or an idempotency key, which takes the same locks
+// and makes the same checks) after the append holds every lock it needs
+// (below). Positions
 // are unique and increase in the order they are drawn, but transactions
 // commit in any order, and a rolled-back append leaves a hole (so
 // GaplessPositions is not claimed).

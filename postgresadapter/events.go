@@ -95,16 +95,7 @@ func (l *eventLog) buildAppend(req es.AppendRequest) (appendArgs, string, error)
 		s := string(req.Stream)
 		a.stream = &s
 	}
-	switch v, exact := req.Expected.ExactVersion(); {
-	case req.Expected.IsAny():
-		a.expect = expectAny
-	case exact && v == 0:
-		a.expect = expectNoStream
-	case exact:
-		a.expect, a.expectV = expectExact, int64(v)
-	default:
-		a.expect = expectExists
-	}
+	a.expect, a.expectV = expectation(req.Expected)
 	if c := req.Condition; c != nil {
 		if c.After != nil {
 			a.after = int64(*c.After)
@@ -137,9 +128,9 @@ func (l *eventLog) buildAppend(req es.AppendRequest) (appendArgs, string, error)
 		if req.Events[i].Metadata.EventID != "" {
 			a.checkIDs = true
 		}
-		e := es.WithDefaults(req.Events[i], l.s.ids)
-		if err := textOK(e.Metadata.EventID); err != nil {
-			return a, "", es.Errorf(es.CodeInternal, "postgresadapter: the id source minted event id %q that %s", e.Metadata.EventID, err)
+		e, extra, err := l.prepEvent(i, req.Events[i])
+		if err != nil {
+			return a, "", err
 		}
 		a.types[i] = e.Type
 		a.data[i] = e.Data
@@ -154,15 +145,131 @@ func (l *eventLog) buildAppend(req es.AppendRequest) (appendArgs, string, error)
 		a.caus[i] = e.Metadata.CausationID
 		a.cat[i] = e.Metadata.Category
 		a.sv[i] = int32(e.Metadata.SchemaVersion)
-		if e.Metadata.Extra != nil {
-			raw, err := json.Marshal(e.Metadata.Extra)
-			if err != nil {
-				return a, "", es.Wrap(es.CodeInvalidEvent, err, "events[%d].metadata.extra", i)
-			}
-			a.extra[i] = raw
-		}
+		a.extra[i] = extra
 	}
 	return a, fp, nil
+}
+
+// prepEvent gives event i of an append its defaults (minting its id when
+// it has none) and encodes its extra metadata (nil when it has none).
+func (l *eventLog) prepEvent(i int, ev es.Event) (es.Event, []byte, error) {
+	e := es.WithDefaults(ev, l.s.ids)
+	if err := textOK(e.Metadata.EventID); err != nil {
+		return e, nil, es.Errorf(es.CodeInternal, "postgresadapter: the id source minted event id %q that %s", e.Metadata.EventID, err)
+	}
+	if e.Metadata.Extra == nil {
+		return e, nil, nil
+	}
+	raw, err := json.Marshal(e.Metadata.Extra)
+	if err != nil {
+		return e, nil, es.Wrap(es.CodeInvalidEvent, err, "events[%d].metadata.extra", i)
+	}
+	return e, raw, nil
+}
+
+// oneArgs is an append of one event without a condition or an idempotency
+// key, flattened into the parameters of append_one.
+type oneArgs struct {
+	stream  *string
+	expect  int16
+	expectV int64
+	checkID bool
+	e       es.Event
+	tags    []string
+	extra   []byte
+}
+
+// fastPath reports whether req can take append_one: one event, no
+// condition, no idempotency key.
+func fastPath(req es.AppendRequest) bool {
+	return len(req.Events) == 1 && req.Condition == nil && req.Idempotency == nil
+}
+
+// expectation flattens an expected version into append_events' and
+// append_one's (kind, version) parameters.
+func expectation(x es.ExpectedVersion) (int16, int64) {
+	switch v, exact := x.ExactVersion(); {
+	case x.IsAny():
+		return expectAny, 0
+	case exact && v == 0:
+		return expectNoStream, 0
+	case exact:
+		return expectExact, int64(v)
+	default:
+		return expectExists, 0
+	}
+}
+
+// buildOne validates req (which fastPath accepted) and flattens it,
+// minting the event's id when it has none.
+func (l *eventLog) buildOne(req es.AppendRequest) (oneArgs, error) {
+	var a oneArgs
+	if err := req.Validate(); err != nil {
+		return a, err
+	}
+	if req.Stream != "" {
+		s := string(req.Stream)
+		a.stream = &s
+	}
+	a.expect, a.expectV = expectation(req.Expected)
+	a.checkID = req.Events[0].Metadata.EventID != ""
+	e, extra, err := l.prepEvent(0, req.Events[0])
+	if err != nil {
+		return a, err
+	}
+	a.e, a.extra = e, extra
+	a.tags = make([]string, len(e.Tags))
+	for i, t := range e.Tags {
+		a.tags[i] = string(t)
+	}
+	return a, nil
+}
+
+// appendOne is Append through append_one (see fastPath): the same locks,
+// checks and writes as append_events, with plain parameters.
+func (l *eventLog) appendOne(ctx context.Context, req es.AppendRequest) (es.AppendResult, error) {
+	t := (*tx)(l)
+	a, err := l.buildOne(req)
+	if err != nil {
+		return es.AppendResult{}, err
+	}
+	if err := t.begin(ctx); err != nil {
+		return es.AppendResult{}, err
+	}
+	defer t.mu.Unlock()
+	nowNS, err := toNS(t.now(), "the clock's time")
+	if err != nil {
+		return es.AppendResult{}, err
+	}
+	cls, obj, x := t.s.locks.appendLocks(req)
+	var register *int32
+	if !t.registered {
+		register = &t.s.locks.register
+	}
+	var (
+		status   string
+		version  pgtype.Int8
+		position pgtype.Int8
+	)
+	m := a.e.Metadata
+	err = t.ptx.QueryRow(ctx, t.s.q.appendOne,
+		cls, obj, x, register, nowNS, a.stream, a.expect, a.expectV, a.checkID,
+		a.e.Type, []byte(a.e.Data), a.tags, m.EventID, m.CorrelationID, m.CausationID, m.Category, int32(m.SchemaVersion), a.extra,
+	).Scan(&status, &version, &position)
+	if err != nil {
+		return es.AppendResult{}, t.dbErr("append", err)
+	}
+	switch status {
+	case "ok":
+		t.registered = true
+		return es.AppendResult{Stream: req.Stream, EventIDs: []string{m.EventID}, Positions: []es.Position{es.Position(position.Int64)},
+			Version: es.Version(version.Int64)}, nil
+	case "concurrency":
+		return es.AppendResult{}, &es.ConcurrencyError{Stream: req.Stream, Expected: req.Expected, Actual: es.Version(version.Int64)}
+	case "event_id":
+		return es.AppendResult{}, es.Errorf(es.CodeInvalidEvent, "events[0].metadata.eventId %q is already in the log; event ids are unique", m.EventID)
+	}
+	return es.AppendResult{}, es.Errorf(es.CodeInternal, "postgresadapter: append_one returned unknown status %q", status)
 }
 
 // Append writes req's events atomically; see store.EventLog. One call of
@@ -172,8 +279,13 @@ func (l *eventLog) buildAppend(req es.AppendRequest) (appendArgs, string, error)
 // Duplicate set; another: IDEMPOTENCY_CONFLICT, audited in a separate
 // transaction so the audit persists), the expected version
 // (CONCURRENCY_CONFLICT), the DCB condition (APPEND_CONDITION_FAILED), then
-// the write. All events of one append share one RecordedAt.
+// the write. All events of one append share one RecordedAt. An append of
+// one event without a condition or an idempotency key calls append_one
+// instead: the same locks, checks and writes, with plain parameters.
 func (l *eventLog) Append(ctx context.Context, req es.AppendRequest) (es.AppendResult, error) {
+	if fastPath(req) {
+		return l.appendOne(ctx, req)
+	}
 	t := (*tx)(l)
 	a, fp, err := l.buildAppend(req)
 	if err != nil {

@@ -7,6 +7,7 @@ import "strings"
 // spliced in.
 type queries struct {
 	appendEvents string
+	appendOne    string
 	bound        string
 	readStreamFw string
 	readStreamBw string
@@ -55,6 +56,8 @@ func newQueries(qs string) queries {
 		eventCols: eventColumns,
 		appendEvents: q(`SELECT status, version, positions, fingerprint, event_ids, stream
 			FROM {{s}}.append_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)`),
+		appendOne: q(`SELECT status, version, pos
+			FROM {{s}}.append_one($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`),
 		// The finality bound, kept for the rest of the (implicit or
 		// explicit) transaction, where the read that follows finds it.
 		bound: q(`SELECT set_config('eventspec.finality_bound', {{s}}.finality_bound($1)::text, true)`),
