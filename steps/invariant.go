@@ -40,6 +40,32 @@ func stateAs[S any](agg string, state any) (S, error) {
 	return s, nil
 }
 
+// onState adapts f, which works on the aggregate's state type S, to the
+// untyped state a scenario carries: the state is converted with stateAs
+// first, and a state of another type is an error.
+func onState[S, R any](agg string, f func(S) R) func(any) (R, error) {
+	return func(state any) (R, error) {
+		st, err := stateAs[S](agg, state)
+		if err != nil {
+			var zero R
+			return zero, err
+		}
+		return f(st), nil
+	}
+}
+
+// assertOn is onState for assertions, whose only result is an error.
+func assertOn[S any](agg string, f func(S) error) func(any) error {
+	g := onState(agg, f)
+	return func(state any) error {
+		err, convErr := g(state)
+		if convErr != nil {
+			return convErr
+		}
+		return err
+	}
+}
+
 // RegisterInvariants makes invariants available to the invariant
 // vocabulary, by name, for the aggregate (whose state type S they check;
 // "Given an <aggregate> state:" decodes into S). Problems are recorded in
@@ -59,28 +85,10 @@ func RegisterInvariants[S any](s *Suite, aggregate string, invariants ...invaria
 			continue
 		}
 		agg.invariants[inv.Name()] = &invariantEntry{
-			name: inv.Name(),
-			check: func(state any) (bool, error) {
-				st, err := stateAs[S](aggregate, state)
-				if err != nil {
-					return false, err
-				}
-				return inv.Check(st), nil
-			},
-			assert: func(state any) error {
-				st, err := stateAs[S](aggregate, state)
-				if err != nil {
-					return err
-				}
-				return inv.Assert(st)
-			},
-			validate: func(state any) (invariant.Result, error) {
-				st, err := stateAs[S](aggregate, state)
-				if err != nil {
-					return invariant.Result{}, err
-				}
-				return inv.Validate(st), nil
-			},
+			name:     inv.Name(),
+			check:    onState(aggregate, inv.Check),
+			assert:   assertOn(aggregate, inv.Assert),
+			validate: onState(aggregate, inv.Validate),
 		}
 		agg.invOrder = append(agg.invOrder, inv.Name())
 	}
@@ -101,28 +109,10 @@ func RegisterInvariantSet[S any](s *Suite, aggregate, name string, set invariant
 		return
 	}
 	agg.sets[name] = &setEntry{
-		name: name,
-		checkAll: func(state any) (bool, error) {
-			st, err := stateAs[S](aggregate, state)
-			if err != nil {
-				return false, err
-			}
-			return set.CheckAll(st), nil
-		},
-		assertAll: func(state any) error {
-			st, err := stateAs[S](aggregate, state)
-			if err != nil {
-				return err
-			}
-			return set.AssertAll(st)
-		},
-		validateAll: func(state any) (invariant.SetResult, error) {
-			st, err := stateAs[S](aggregate, state)
-			if err != nil {
-				return invariant.SetResult{}, err
-			}
-			return set.ValidateAll(st), nil
-		},
+		name:        name,
+		checkAll:    onState(aggregate, set.CheckAll),
+		assertAll:   assertOn(aggregate, set.AssertAll),
+		validateAll: onState(aggregate, set.ValidateAll),
 	}
 }
 
