@@ -116,6 +116,27 @@ func RegisterInvariantSet[S any](s *Suite, aggregate, name string, set invariant
 	}
 }
 
+// runInvariantStep runs the check, assert or validate form of an invariant
+// (or set) on the scenario's state and captures the outcome for the Then
+// steps; a state of the wrong type fails the step.
+func runInvariantStep[R any](w *World, how string, st any, check func(any) (bool, error), assert func(any) error, validate func(any) (R, error)) error {
+	switch how {
+	case "check":
+		ok, err := check(st)
+		if err != nil {
+			return err
+		}
+		return w.Capture(ok, nil)
+	case "assert":
+		return w.Capture(assertOutcome{}, assert(st))
+	}
+	r, err := validate(st)
+	if err != nil {
+		return err
+	}
+	return w.Capture(r, nil)
+}
+
 // invariantTarget returns the scenario's aggregate and its current state.
 func invariantTarget(ctx context.Context) (*World, *aggregate, any, error) {
 	w, err := world(ctx)
@@ -189,21 +210,7 @@ func registerInvariantSteps(s *Suite) {
 		if !ok {
 			return es.Errorf(CodeInvalidStep, "aggregate %q has no invariant %q (registered: %s)", agg.name, name, strings.Join(agg.invOrder, ", "))
 		}
-		switch how {
-		case "check":
-			ok, err := inv.check(st)
-			if err != nil {
-				return err
-			}
-			return w.Capture(ok, nil)
-		case "assert":
-			return w.Capture(assertOutcome{}, inv.assert(st))
-		}
-		r, err := inv.validate(st)
-		if err != nil {
-			return err
-		}
-		return w.Capture(r, nil)
+		return runInvariantStep(w, how, st, inv.check, inv.assert, inv.validate)
 	})
 	s.When(`^I (check|assert|validate) the "([^"]*)" invariants$`, func(ctx context.Context, how, name string) error {
 		w, agg, st, err := invariantTarget(ctx)
@@ -214,21 +221,7 @@ func registerInvariantSteps(s *Suite) {
 		if !ok {
 			return es.Errorf(CodeInvalidStep, "aggregate %q has no invariant set %q", agg.name, name)
 		}
-		switch how {
-		case "check":
-			ok, err := set.checkAll(st)
-			if err != nil {
-				return err
-			}
-			return w.Capture(ok, nil)
-		case "assert":
-			return w.Capture(assertOutcome{}, set.assertAll(st))
-		}
-		r, err := set.validateAll(st)
-		if err != nil {
-			return err
-		}
-		return w.Capture(r, nil)
+		return runInvariantStep(w, how, st, set.checkAll, set.assertAll, set.validateAll)
 	})
 	s.Then(`^the invariants? should (hold|be violated)$`, func(ctx context.Context, how string) error {
 		w, err := world(ctx)
