@@ -9,6 +9,12 @@
 //   - RunUntilIdle(ctx) processes everything pending, in a deterministic order;
 //   - Advance(ctx, d) moves the virtual clock and runs what became due.
 //
+// With a seed (WithSeed) independent due jobs are delivered in a shuffled
+// order, and with a fault plan (WithFaults) job deliveries suffer
+// duplicates, failed commits and crashes before completion — all drawn from
+// the seed, so a failing run replays exactly (FaultReport prints the seed
+// and the faults).
+//
 // Nothing runs in the background. The engine works on any store.Store
 // (memstore, PostgreSQL) with a virtual or a real clock.
 package engine
@@ -56,6 +62,9 @@ type Stats struct {
 	JobsFailed  int `json:"jobsFailed"`
 	JobsDead    int `json:"jobsDead"`
 	WorkerSteps int `json:"workerSteps"`
+	// FaultsInjected counts the faults injected by the fault plan (see
+	// WithFaults and Engine.Faults).
+	FaultsInjected int `json:"faultsInjected,omitempty"`
 	// JobsRunByKind counts completed jobs per kind.
 	JobsRunByKind map[string]int `json:"jobsRunByKind,omitempty"`
 }
@@ -71,6 +80,7 @@ type config struct {
 	maxSteps  int
 	jobLease  time.Duration
 	batchSize int
+	faults    *FaultPlan
 }
 
 // Option configures an Engine.
@@ -90,7 +100,8 @@ func WithLogger(l *slog.Logger) Option { return func(cf *config) { cf.logger = l
 // WithSeed makes RunUntilIdle deliver independent due jobs in an order
 // shuffled by seed (0, the default, keeps store order: run time, then
 // enqueue order). Jobs of one partition stay in FIFO order whatever the
-// seed. The same seed replays the same order.
+// seed. The same seed replays the same order. The seed also drives the
+// faults of WithFaults.
 func WithSeed(seed uint64) Option { return func(cf *config) { cf.seed = seed } }
 
 // WithRegistry uses reg for command definitions (default: a new registry
@@ -125,8 +136,10 @@ type Engine struct {
 	workers  []Worker
 	stats    Stats
 	rng      *rand.Rand
+	faultLog []Fault
 
-	runMu sync.Mutex // one RunUntilIdle at a time
+	faults *faultState // nil without WithFaults; guarded by runMu
+	runMu  sync.Mutex  // one RunUntilIdle at a time
 }
 
 // New returns an engine over s.
@@ -163,6 +176,9 @@ func New(s store.Store, opts ...Option) *Engine {
 	if cf.seed != 0 {
 		e.rng = rand.New(rand.NewPCG(cf.seed, cf.seed^0x5851f42d4c957f2d))
 	}
+	if cf.faults != nil {
+		e.faults = newFaultState(*cf.faults, cf.seed)
+	}
 	oo := []orchestrator.Option{orchestrator.WithClock(cf.clock), orchestrator.WithIDs(cf.ids), orchestrator.WithLogger(cf.logger)}
 	if cf.pipeline != nil {
 		oo = append(oo, orchestrator.WithPipeline(cf.pipeline))
@@ -180,7 +196,8 @@ func (e *Engine) Clock() es.Clock { return e.clock }
 // IDs returns the engine's id source.
 func (e *Engine) IDs() es.IDs { return e.ids }
 
-// Seed returns the seed the engine shuffles deliveries with (0: none).
+// Seed returns the seed the engine shuffles deliveries (0: none) and draws
+// faults with.
 func (e *Engine) Seed() uint64 { return e.cfg.seed }
 
 // Registry returns the command registry.
@@ -257,10 +274,23 @@ func (e *Engine) Stats() Stats {
 // added, then runs due jobs one claim at a time (ordered by run time, then
 // enqueue order; shuffled among independent jobs when a seed is set). A
 // job handler's error is recorded as a failed attempt (not returned); a
-// worker's error stops the run and is returned.
+// worker's error stops the run and is returned. Under a fault plan, jobs
+// whose delivery crashed are delivered again before RunUntilIdle returns,
+// and a returned error names the seed.
 func (e *Engine) RunUntilIdle(ctx context.Context) error {
 	e.runMu.Lock()
 	defer e.runMu.Unlock()
+	if e.faults != nil && e.faults.err != nil {
+		return e.faults.err
+	}
+	err := e.runUntilIdle(ctx)
+	if err != nil && (e.cfg.seed != 0 || e.faults != nil) {
+		return fmt.Errorf("%w (seed %d; %d fault(s) injected so far)", err, e.cfg.seed, len(e.Faults()))
+	}
+	return err
+}
+
+func (e *Engine) runUntilIdle(ctx context.Context) error {
 	for step := 0; ; step++ {
 		if step >= e.cfg.maxSteps {
 			return es.Errorf(es.CodeInternal, "engine: still busy after %d steps (work keeps enqueueing work that is due now?)", e.cfg.maxSteps)
@@ -308,8 +338,8 @@ func (e *Engine) Advance(ctx context.Context, d time.Duration) error {
 	return e.RunUntilIdle(ctx)
 }
 
-// runDueJobs claims one batch of due jobs and runs them; it returns how
-// many it claimed.
+// runDueJobs claims one batch of due jobs, adds the crashed deliveries
+// waiting to be delivered again, and runs them; it returns how many it ran.
 func (e *Engine) runDueJobs(ctx context.Context) (int, error) {
 	var claimed []store.Claimed
 	err := e.s.Atomic(ctx, func(tx store.Tx) error {
@@ -320,31 +350,70 @@ func (e *Engine) runDueJobs(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("engine: claiming jobs: %w", err)
 	}
+	if e.faults != nil && len(e.faults.redeliver) > 0 {
+		claimed = append(claimed, e.faults.redeliver...)
+		e.faults.redeliver = nil
+	}
 	if e.rng != nil && len(claimed) > 1 {
 		e.rng.Shuffle(len(claimed), func(i, j int) { claimed[i], claimed[j] = claimed[j], claimed[i] })
 	}
-	for _, c := range claimed {
+	for i, c := range claimed {
 		if err := e.runJob(ctx, c); err != nil {
+			if e.faults != nil {
+				// Keep the claims not run yet: the next run delivers them.
+				e.faults.redeliver = append(e.faults.redeliver, claimed[i+1:]...)
+			}
 			return 0, err
 		}
 	}
 	return len(claimed), nil
 }
 
+// errInjectedCommit aborts a unit of work at its commit point.
+var errInjectedCommit = es.Wrap(es.CodeInjectedFault, es.ErrInjectedFault, "engine: injected fault: the commit of the job's unit of work failed")
+
 func (e *Engine) runJob(ctx context.Context, c store.Claimed) error {
 	e.mu.Lock()
 	h := e.handlers[c.Job.Kind]
 	e.mu.Unlock()
+	var fault FaultKind
 	var runErr error
 	if h == nil {
 		runErr = fmt.Errorf("no handler registered for job kind %q", c.Job.Kind)
 	} else {
-		runErr = e.s.Atomic(ctx, func(tx store.Tx) error {
-			if err := safeJob(ctx, h, tx, c.Job); err != nil {
-				return err
+		fault = e.faults.draw(c)
+		switch fault {
+		case FaultCrash:
+			// The handler's work commits; the completion is lost.
+			runErr = e.s.Atomic(ctx, func(tx store.Tx) error { return safeJob(ctx, h, tx, c.Job) })
+			if runErr == nil {
+				e.recordFault(ctx, FaultCrash, c, nil)
+				e.faults.redeliver = append(e.faults.redeliver, c)
+				return nil
 			}
-			return tx.Jobs().Complete(ctx, c.Lease)
-		})
+		case FaultFailedCommit:
+			reached := false
+			runErr = e.s.Atomic(ctx, func(tx store.Tx) error {
+				if err := safeJob(ctx, h, tx, c.Job); err != nil {
+					return err
+				}
+				if err := tx.Jobs().Complete(ctx, c.Lease); err != nil {
+					return err
+				}
+				reached = true
+				return errInjectedCommit
+			})
+			if reached {
+				e.recordFault(ctx, FaultFailedCommit, c, nil)
+			}
+		default:
+			runErr = e.s.Atomic(ctx, func(tx store.Tx) error {
+				if err := safeJob(ctx, h, tx, c.Job); err != nil {
+					return err
+				}
+				return tx.Jobs().Complete(ctx, c.Lease)
+			})
+		}
 	}
 	if runErr == nil {
 		e.mu.Lock()
@@ -354,6 +423,14 @@ func (e *Engine) runJob(ctx context.Context, c store.Claimed) error {
 		}
 		e.stats.JobsRunByKind[c.Job.Kind]++
 		e.mu.Unlock()
+		if fault == FaultDuplicate {
+			// A copy of the delivery reaches the handler after the job is done.
+			dupErr := e.s.Atomic(ctx, func(tx store.Tx) error { return safeJob(ctx, h, tx, c.Job) })
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			e.recordFault(ctx, FaultDuplicate, c, dupErr)
+		}
 		return nil
 	}
 	if ctx.Err() != nil {
