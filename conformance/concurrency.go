@@ -27,6 +27,7 @@ func init() {
 		Case{Group: "concurrency", Name: "oracle-mixed-workload", Run: onLog(concMixed)},
 		Case{Group: "concurrency", Name: "tail-reader-never-skips", Run: onLog(concTailReader)},
 		Case{Group: "concurrency", Name: "late-committer-not-skipped", Requires: []store.Capability{store.InterleavedTransactions}, Run: onLog(concLateCommitter)},
+		Case{Group: "concurrency", Name: "condition-vs-open-plain-writer", Requires: []store.Capability{store.InterleavedTransactions}, Run: onLog(concConditionVsOpenWriter)},
 		Case{Group: "concurrency", Name: "checkpoint-resumes-exactly-once", Run: onLog(concCheckpoint)},
 		Case{Group: "concurrency", Name: "ctx-cancelled-append", Run: onLog(concCancelledAppend)},
 		Case{Group: "concurrency", Name: "ctx-cancelled-reads", Run: onLog(concCancelledReads)},
@@ -540,6 +541,89 @@ func concLateCommitter(c *logCase) {
 		c.Fatalf("tail reader: first read (Next %d, Head %d) saw positions %v, the read after %d saw %v; the log holds %v: the late committer was skipped or repeated",
 			page1.Next, page1.Head, positionsOf(page1.Events), page1.Next, positionsOf(page2.Events), positionsOf(final))
 	}
+	c.checkOracle(&o)
+}
+
+// concConditionVsOpenWriter holds open a unit of work that has appended,
+// without a condition, an event matching a condition; a conditional append
+// runs meanwhile. Whatever the adapter does — wait for the open writer,
+// reject the condition, or order the conditional append first — the final
+// log must not hold the matching event between the condition's After and
+// the conditional append's position (the oracle checks it). An adapter
+// that checks the condition without regard to the open writer, and lets
+// the writer's earlier position stand, fails here.
+func concConditionVsOpenWriter(c *logCase) {
+	var o Oracle
+	q := es.Tags("seat:9Z")
+	read := c.readQuery(q, store.QueryRead{})
+	o.QueryRead(q, store.QueryRead{}, read)
+	cnd := cond(q, read.Head)
+	reqA := es.AppendRequest{Events: []es.Event{c.ev("SeatReserved", "seat:9Z", "guest:a")}}
+	reqB := es.AppendRequest{Condition: cnd, Events: []es.Event{c.ev("SeatReserved", "seat:9Z", "guest:b")}}
+	appended := make(chan struct{}, 1)
+	commit := make(chan struct{})
+	aDone := make(chan error, 1)
+	var once sync.Once
+	release := func() { once.Do(func() { close(commit) }) }
+	defer func() { release(); <-aDone }()
+	go func() {
+		aDone <- c.s.Atomic(c.ctx, func(tx store.Tx) error {
+			if _, err := tx.Events().Append(c.ctx, reqA); err != nil {
+				return err
+			}
+			appended <- struct{}{}
+			<-commit
+			return nil
+		})
+	}()
+	select {
+	case <-appended:
+	case err := <-aDone:
+		aDone <- err
+		c.Fatalf("unit of work A ended before appending: %v", err)
+	}
+
+	type outcome struct {
+		res es.AppendResult
+		err error
+	}
+	bDone := make(chan outcome, 1)
+	go func() {
+		r, err := store.Append(c.ctx, c.s, reqB)
+		bDone <- outcome{r, err}
+	}()
+	// Give B the chance to decide while A is open; an adapter may also
+	// make B wait for A, which the bound only cuts short.
+	var b outcome
+	decided := false
+	select {
+	case b = <-bDone:
+		decided = true
+	case <-time.After(500 * time.Millisecond):
+	}
+	release()
+	if err := <-aDone; err != nil {
+		aDone <- err
+		c.Fatalf("unit of work A failed to commit: %v", err)
+	}
+	aDone <- nil
+	if !decided {
+		b = <-bDone
+	}
+	if b.err != nil && es.CodeOf(b.err) != es.CodeAppendCondition {
+		c.Fatalf("conditional append B failed with %v; want success or APPEND_CONDITION_FAILED", b.err)
+	}
+	o.Append(reqB, b.res, b.err)
+	var committedA es.AppendResult
+	for _, e := range c.log() {
+		if e.Metadata.EventID != "" && slices.Contains(e.Tags, "guest:a") {
+			committedA = es.AppendResult{EventIDs: []string{e.Metadata.EventID}, Positions: []es.Position{e.Position}}
+		}
+	}
+	if len(committedA.Positions) == 0 {
+		c.Fatalf("A committed but its event is not in the log")
+	}
+	o.Append(reqA, committedA, nil)
 	c.checkOracle(&o)
 }
 

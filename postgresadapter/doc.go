@@ -45,9 +45,9 @@
 // # Global positions: no skipped late committer
 //
 // Positions come from a sequence (CACHE 1), drawn by the append_events
-// function (or append_one, its fast path for an append of one event
-// without a condition or an idempotency key, which takes the same locks
-// and makes the same checks) after the append holds every lock it needs
+// function (or, for an append of one event without a condition or an
+// idempotency key, by a single INSERT statement that takes the same stream
+// lock and registration) after the append holds every lock it needs
 // (below). Positions
 // are unique and increase in the order they are drawn, but transactions
 // commit in any order, and a rolled-back append leaves a hole (so
@@ -57,7 +57,8 @@
 // transaction can still fill. Each unit of work registers itself once, on
 // its first append, before drawing any position: it takes a shared
 // advisory lock keyed by the sequence's high-water mark at that moment, a
-// lower bound of every position it will draw. The finality_bound function
+// lower bound of every position it will draw (plain writers and
+// conditional appends register in two lock classes; see below). The finality_bound function
 // reads the high-water mark, then scans pg_locks for the registrations of
 // other open transactions, and returns the high-water mark lowered below
 // the oldest registration. ReadAll and ReadQuery call it first, then read
@@ -76,44 +77,61 @@
 // The cost: an append takes one extra uncontended shared lock; a log or
 // DCB read makes one extra round trip that reads the sequence and
 // pg_locks (whose cost grows with the number of locks held server-wide,
-// not with the log). Commit order differs from position order only
-// between appends that do not conflict; conflicting ones (below) draw
-// positions in the order they commit.
+// not with the log). Commit order may differ from position order; the
+// bound keeps readers from ever seeing the difference.
 //
 // # DCB conditions at READ COMMITTED
 //
-// Every append takes transaction-scoped advisory locks (two-int4 keys
-// whose class is derived from the schema), in one sorted order so appends
-// never deadlock on each other:
+// Appends take transaction-scoped advisory locks (two-int4 keys whose class
+// is derived from the schema), in one sorted order so appends never
+// deadlock on each other:
 //
 //   - the stream, exclusively, when it has one (expected versions and
 //     version numbers are decided under it);
 //   - the idempotency key, exclusively, when it has one;
-//   - as a writer, shared: a global key, and one key per distinct event
-//     type and per distinct tag of its events;
-//   - for a condition, exclusive: the global key for All; otherwise, per
-//     query item, the key of the item's first tag (every matching event
-//     carries it), or the key of each of its types when it has no tags.
+//   - for a conditional append only: shared, a global key and one key per
+//     distinct event type and per distinct tag of its events; exclusive,
+//     the global key for All, otherwise, per query item, the key of the
+//     item's first tag (every matching event carries it), or the key of
+//     each of its types when it has no tags.
 //
-// A writer of an event matching a condition and the conditional append
-// therefore exclude each other. The condition check runs in a snapshot
-// taken after the locks were granted, so it sees every conflicting append
-// that locked first; one that locks later waits until the conditional
-// append commits and then draws higher positions. No conflict is ever
-// missed. The check itself is exact (es.Query semantics) and uses indexed
-// lookups only: per item, a range scan of the (tag, position) index after
-// After, or of the (type, position) index — its cost does not grow with
-// the log, only with the matching events after After. Lock-key hash
-// collisions make unrelated appends wait for each other; they never cause
-// a rejection, so the adapter has no false conflicts beyond those of the
-// DCB semantics themselves (the conformance suite measures the rate). An
-// append with more than 64 distinct DCB keys (or a condition with more
+// Two conditional appends where the events of one match the condition of
+// the other therefore exclude each other. A plain writer (an append
+// without a condition, the common case) takes no DCB lock at all — only
+// its stream lock and its registration. A conditional append registers
+// (in its own class), draws its positions, and then waits for every plain
+// writer whose registration lies below its first position: those, and
+// only those, may still commit an event at a lower position. It waits by
+// requesting each such registration key exclusively (a session lock
+// released at once: the sequence has passed those keys, so no new writer
+// registers under them). Its condition check runs in a snapshot taken
+// after the waits, so it sees every event that will ever sit below its own
+// positions: events committed earlier, events of the plain writers it
+// waited for, and events of conflicting conditional appends that locked
+// first. A plain writer registering later draws higher positions and is
+// ordered after it. No conflict is ever missed. The check itself is exact
+// (es.Query semantics) and uses indexed lookups only: per item, a range
+// scan of the (tag, position) index after After, or of the (type,
+// position) index — its cost does not grow with the log, only with the
+// matching events after After. Lock-key hash collisions and waiting for a
+// plain writer whose events do not match make appends wait; they never
+// cause a rejection, so the adapter has no false conflicts beyond those of
+// the DCB semantics themselves (the conformance suite measures the rate).
+// An append with more than 64 distinct DCB keys (or a condition with more
 // than 64 items) takes the global key exclusively instead, keeping
 // PostgreSQL's lock table bounded.
 //
+// A one-event plain append is a single INSERT statement: stream lock,
+// registration, position, row and tags. Its snapshot is taken before it
+// waits for the stream lock, so it inserts with ON CONFLICT DO NOTHING on
+// (stream, version); when it inserts nothing, a fresh read decides between
+// CONCURRENCY_CONFLICT, a taken event id and another attempt (when the
+// expectation still holds, e.g. Any).
+//
 // A unit of work that appends several times takes its locks append by
-// append; two such units can deadlock, which PostgreSQL detects and
-// reports as TRANSACTION_ABORTED to one of them.
+// append; two such units can deadlock (so can a multi-append unit and a
+// conditional append waiting for it), which PostgreSQL detects and reports
+// as TRANSACTION_ABORTED to one of them.
 //
 // # Idempotency audits
 //

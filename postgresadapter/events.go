@@ -3,6 +3,7 @@ package postgresadapter
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -168,7 +169,7 @@ func (l *eventLog) prepEvent(i int, ev es.Event) (es.Event, []byte, error) {
 }
 
 // oneArgs is an append of one event without a condition or an idempotency
-// key, flattened into the parameters of append_one.
+// key, flattened into the parameters of queries.appendOne.
 type oneArgs struct {
 	stream  *string
 	expect  int16
@@ -179,14 +180,14 @@ type oneArgs struct {
 	extra   []byte
 }
 
-// fastPath reports whether req can take append_one: one event, no
+// fastPath reports whether req can take appendOne: one event, no
 // condition, no idempotency key.
 func fastPath(req es.AppendRequest) bool {
 	return len(req.Events) == 1 && req.Condition == nil && req.Idempotency == nil
 }
 
 // expectation flattens an expected version into append_events' and
-// append_one's (kind, version) parameters.
+// appendOne's (kind, version) parameters.
 func expectation(x es.ExpectedVersion) (int16, int64) {
 	switch v, exact := x.ExactVersion(); {
 	case x.IsAny():
@@ -225,8 +226,19 @@ func (l *eventLog) buildOne(req es.AppendRequest) (oneArgs, error) {
 	return a, nil
 }
 
-// appendOne is Append through append_one (see fastPath): the same locks,
-// checks and writes as append_events, with plain parameters.
+// maxAppendOneTries bounds how often appendOne re-runs its statement after
+// losing a race for the stream's next version while its expectation still
+// holds (Any, StreamExists, or an Exact version another append reached
+// while the statement waited). Each lost race means another append
+// committed to the stream meanwhile.
+const maxAppendOneTries = 8
+
+// appendOne is Append of one event without a condition or an idempotency
+// key (see fastPath): one INSERT statement (queries.appendOne) that takes
+// the stream lock, registers the unit as a plain writer, draws the
+// position and writes the event and its tags. When it inserts nothing, a
+// fresh read of the stream's version and of the event id decides between
+// a conflict, a taken event id and a retry.
 func (l *eventLog) appendOne(ctx context.Context, req es.AppendRequest) (es.AppendResult, error) {
 	t := (*tx)(l)
 	a, err := l.buildOne(req)
@@ -241,47 +253,70 @@ func (l *eventLog) appendOne(ctx context.Context, req es.AppendRequest) (es.Appe
 	if err != nil {
 		return es.AppendResult{}, err
 	}
-	cls, obj, x := t.s.locks.appendLocks(req)
-	var register *int32
-	if !t.registered {
-		register = &t.s.locks.register
+	var streamKey *int32
+	if a.stream != nil {
+		k := int32(hash32(*a.stream))
+		streamKey = &k
 	}
-	var (
-		status   string
-		version  pgtype.Int8
-		position pgtype.Int8
-	)
 	m := a.e.Metadata
-	err = t.ptx.QueryRow(ctx, t.s.q.appendOne,
-		cls, obj, x, register, nowNS, a.stream, a.expect, a.expectV, a.checkID,
-		a.e.Type, []byte(a.e.Data), a.tags, m.EventID, m.CorrelationID, m.CausationID, m.Category, int32(m.SchemaVersion), a.extra,
-	).Scan(&status, &version, &position)
-	if err != nil {
-		return es.AppendResult{}, t.dbErr("append", err)
+	for try := 1; ; try++ {
+		var register *int32
+		if !t.registeredPlain {
+			register = &t.s.locks.register
+		}
+		var position, version int64
+		err = t.ptx.QueryRow(ctx, t.s.q.appendOne,
+			t.s.locks.stream, streamKey, register, a.stream, a.expect, a.expectV, a.checkID,
+			a.e.Type, []byte(a.e.Data), a.tags, m.EventID, m.CorrelationID, m.CausationID, m.Category, int32(m.SchemaVersion), a.extra, nowNS,
+		).Scan(&position, &version)
+		if err == nil {
+			t.registered, t.registeredPlain = true, true
+			return es.AppendResult{Stream: req.Stream, EventIDs: []string{m.EventID}, Positions: []es.Position{es.Position(position)},
+				Version: es.Version(version)}, nil
+		}
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return es.AppendResult{}, t.dbErr("append", err)
+		}
+		var (
+			current int64
+			idTaken bool
+		)
+		if err := t.ptx.QueryRow(ctx, t.s.q.appendOneState, a.stream, m.EventID).Scan(&current, &idTaken); err != nil {
+			return es.AppendResult{}, t.dbErr("append", err)
+		}
+		if (a.stream != nil && !holds(a.expect, a.expectV, current)) || try == maxAppendOneTries {
+			return es.AppendResult{}, &es.ConcurrencyError{Stream: req.Stream, Expected: req.Expected, Actual: es.Version(current)}
+		}
+		if a.checkID && idTaken {
+			return es.AppendResult{}, es.Errorf(es.CodeInvalidEvent, "events[0].metadata.eventId %q is already in the log; event ids are unique", m.EventID)
+		}
 	}
-	switch status {
-	case "ok":
-		t.registered = true
-		return es.AppendResult{Stream: req.Stream, EventIDs: []string{m.EventID}, Positions: []es.Position{es.Position(position.Int64)},
-			Version: es.Version(version.Int64)}, nil
-	case "concurrency":
-		return es.AppendResult{}, &es.ConcurrencyError{Stream: req.Stream, Expected: req.Expected, Actual: es.Version(version.Int64)}
-	case "event_id":
-		return es.AppendResult{}, es.Errorf(es.CodeInvalidEvent, "events[0].metadata.eventId %q is already in the log; event ids are unique", m.EventID)
+}
+
+// holds reports whether a stream at version current meets the expectation
+// (kind, version) of expectation.
+func holds(kind int16, v, current int64) bool {
+	switch kind {
+	case expectNoStream:
+		return current == 0
+	case expectExists:
+		return current > 0
+	case expectExact:
+		return current == v
 	}
-	return es.AppendResult{}, es.Errorf(es.CodeInternal, "postgresadapter: append_one returned unknown status %q", status)
+	return true
 }
 
 // Append writes req's events atomically; see store.EventLog. One call of
-// the append_events function does the whole append in one round trip under
-// the log lock, in this order (the first failing check decides, writing
+// the append_events function does the whole append in one round trip, in
+// this order (the first failing check decides, writing
 // nothing): the idempotency key (same fingerprint: the earlier result with
 // Duplicate set; another: IDEMPOTENCY_CONFLICT, audited in a separate
 // transaction so the audit persists), the expected version
 // (CONCURRENCY_CONFLICT), the DCB condition (APPEND_CONDITION_FAILED), then
 // the write. All events of one append share one RecordedAt. An append of
-// one event without a condition or an idempotency key calls append_one
-// instead: the same locks, checks and writes, with plain parameters.
+// one event without a condition or an idempotency key is one INSERT
+// statement instead (appendOne), with the same outcomes.
 func (l *eventLog) Append(ctx context.Context, req es.AppendRequest) (es.AppendResult, error) {
 	if fastPath(req) {
 		return l.appendOne(ctx, req)
@@ -301,29 +336,42 @@ func (l *eventLog) Append(ctx context.Context, req es.AppendRequest) (es.AppendR
 		return es.AppendResult{}, err
 	}
 	cls, obj, x := t.s.locks.appendLocks(req)
-	var register *int32
-	if !t.registered {
+	// A plain writer registers in its class (once); a conditional append
+	// registers once in any class, and waits for plain writers.
+	var register, wait *int32
+	plain := req.Condition == nil
+	switch {
+	case plain && !t.registeredPlain:
 		register = &t.s.locks.register
+	case !plain:
+		wait = &t.s.locks.register
+		if !t.registered {
+			register = &t.s.locks.registerCond
+		}
 	}
 	var (
-		status   string
-		version  pgtype.Int8
-		poss     []int64
-		storedFP pgtype.Text
-		ids      []string
-		stream   pgtype.Text
+		status     string
+		version    pgtype.Int8
+		poss       []int64
+		storedFP   pgtype.Text
+		ids        []string
+		stream     pgtype.Text
+		registered bool
 	)
 	err = t.ptx.QueryRow(ctx, t.s.q.appendEvents,
-		cls, obj, x, register,
+		cls, obj, x, register, wait,
 		nowNS, a.stream, a.expect, a.expectV, a.cond, a.after, a.items, a.idemKey, a.idemFP, a.checkIDs,
 		a.types, a.data, a.tagFrom, a.tagTo, a.tags, a.tagEvent, a.ids, a.corr, a.caus, a.cat, a.sv, a.extra,
-	).Scan(&status, &version, &poss, &storedFP, &ids, &stream)
+	).Scan(&status, &version, &poss, &storedFP, &ids, &stream, &registered)
 	if err != nil {
 		return es.AppendResult{}, t.dbErr("append", err)
 	}
+	if registered {
+		t.registered = true
+		t.registeredPlain = t.registeredPlain || plain
+	}
 	switch status {
 	case "ok":
-		t.registered = true
 		return es.AppendResult{Stream: req.Stream, EventIDs: a.ids, Positions: positions(poss), Version: es.Version(version.Int64)}, nil
 	case "duplicate":
 		return es.AppendResult{Stream: es.StreamID(stream.String), EventIDs: ids, Positions: positions(poss),
@@ -462,7 +510,7 @@ func (l *eventLog) StreamVersion(ctx context.Context, stream es.StreamID) (es.Ve
 // then the read runs in a statement — hence a snapshot — taken after it;
 // both travel in one round trip. t.mu held.
 func (t *tx) readBounded(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
-	return t.ptx.ReadAfter(ctx, t.s.q.bound, []any{t.s.locks.register}, sql, args...)
+	return t.ptx.ReadAfter(ctx, t.s.q.bound, []any{t.s.locks.register, t.s.locks.registerCond}, sql, args...)
 }
 
 // ReadAll reads the global log after opts.After, up to the finality bound:

@@ -12,15 +12,20 @@ import (
 // (class, object); the class is derived from the schema and a purpose, so
 // schemas — and other applications' advisory locks — do not meet.
 type lockClasses struct {
-	stream, idem, dcb, register int32
+	stream, idem, dcb int32
+	// register and registerCond are the appender registration classes of
+	// plain writers and of conditional appends (see finality_bound and
+	// append_events in the migrations).
+	register, registerCond int32
 }
 
 func newLockClasses(schema string) lockClasses {
 	return lockClasses{
-		stream:   lockClass("stream", schema),
-		idem:     lockClass("idempotency", schema),
-		dcb:      lockClass("dcb", schema),
-		register: lockClass("register", schema),
+		stream:       lockClass("stream", schema),
+		idem:         lockClass("idempotency", schema),
+		dcb:          lockClass("dcb", schema),
+		register:     lockClass("register", schema),
+		registerCond: lockClass("register-conditional", schema),
 	}
 }
 
@@ -43,8 +48,8 @@ func hash32(s string) uint32 {
 // (max_locks_per_transaction × max_connections slots) from filling up.
 const maxDCBLocks = 64
 
-// globalDCBKey is the DCB lock every append takes: shared by writers,
-// exclusive for an All condition.
+// globalDCBKey is the DCB lock every conditional append takes: shared,
+// or exclusive for an All condition.
 const globalDCBKey = 0
 
 // lockReq is one advisory lock to take.
@@ -53,19 +58,25 @@ type lockReq struct {
 	exclusive bool
 }
 
-// The DCB lock scheme. A writer takes a shared lock on the key of each of
-// its events' types ("y\0type") and tags ("t\0tag"), and on the global key.
-// A condition takes an exclusive lock per query item — the key of the
-// item's first tag, or of each of its types when it has no tags — or the
-// global key for All. Any event matching an item carries that item's key,
-// so its writer and the conditional append exclude each other: whichever
-// locks first commits first, and the other sees it (the condition check
+// The DCB lock scheme, among conditional appends only. A conditional append
+// takes a shared lock on the key of each of its events' types ("y\0type")
+// and tags ("t\0tag"), and on the global key; and an exclusive lock per
+// query item of its condition — the key of the item's first tag, or of each
+// of its types when it has no tags — or the global key for All. Any event
+// matching an item carries that item's key, so two conditional appends
+// where one's events match the other's condition exclude each other:
+// whichever locks first commits first, and the other sees it (the check
 // runs in a snapshot taken after the locks) or draws later positions.
-// Hash collisions only make unrelated appends wait; they never decide a
-// conflict, which the exact check over the stored events does.
+// Plain writers (no condition) take no DCB lock: a conditional append
+// waits for the plain writers registered below its first position before
+// it checks (append_events, migration 0003). Hash collisions only make
+// unrelated appends wait; they never decide a conflict, which the exact
+// check over the stored events does.
 func dcbKey(kind byte, name string) int32 { return int32(hash32(string([]byte{kind, 0}) + name)) }
 
-// appendLocks computes the sorted, de-duplicated lock set of req.
+// appendLocks computes the sorted, de-duplicated lock set of req: its
+// stream and idempotency key (exclusive) and, when it has a condition, its
+// DCB keys.
 func (c lockClasses) appendLocks(req es.AppendRequest) (cls, obj []int32, x []bool) {
 	var locks []lockReq
 	if req.Stream != "" {
@@ -73,6 +84,12 @@ func (c lockClasses) appendLocks(req es.AppendRequest) (cls, obj []int32, x []bo
 	}
 	if req.Idempotency != nil {
 		locks = append(locks, lockReq{c.idem, int32(hash32(req.Idempotency.Key)), true})
+	}
+	cond := req.Condition
+	if cond == nil {
+		// A plain writer takes no DCB lock: conditional appends wait for
+		// its registration instead (migration 0003).
+		return sortedLocks(locks)
 	}
 	var writer []lockReq
 	seen := map[int32]bool{}
@@ -93,7 +110,7 @@ func (c lockClasses) appendLocks(req es.AppendRequest) (cls, obj []int32, x []bo
 		writer = []lockReq{{c.dcb, globalDCBKey, true}}
 	}
 	locks = append(locks, writer...)
-	if cond := req.Condition; cond != nil {
+	{
 		var cl []lockReq
 		if cond.FailIfEventsMatch.IsAll() {
 			cl = append(cl, lockReq{c.dcb, globalDCBKey, true})
@@ -113,6 +130,12 @@ func (c lockClasses) appendLocks(req es.AppendRequest) (cls, obj []int32, x []bo
 		}
 		locks = append(locks, cl...)
 	}
+	return sortedLocks(locks)
+}
+
+// sortedLocks sorts and de-duplicates locks and flattens them into
+// append_events' parameters.
+func sortedLocks(locks []lockReq) (cls, obj []int32, x []bool) {
 	slices.SortFunc(locks, func(a, b lockReq) int {
 		if d := cmp.Compare(a.cls, b.cls); d != 0 {
 			return d

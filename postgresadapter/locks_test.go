@@ -70,9 +70,35 @@ func TestAppendLocksAllConditionAndManyKeysUseGlobalExclusive(t *testing.T) {
 	for i := 0; i < maxDCBLocks; i++ {
 		events = append(events, es.Event{Type: "T", Tags: []es.Tag{es.Tag(fmt.Sprint("tag:", i))}})
 	}
-	cls, obj, x = c.appendLocks(es.AppendRequest{Events: events})
-	if len(cls) != 1 || cls[0] != c.dcb || obj[0] != globalDCBKey || !x[0] {
-		t.Fatalf("%d distinct keys: got %v %v %v, want only the global key, exclusive", maxDCBLocks+2, cls, obj, x)
+	tagged := es.FailIfMatch(es.Tags("tag:0"))
+	cls, obj, x = c.appendLocks(es.AppendRequest{Condition: &tagged, Events: events})
+	globalX := slices.IndexFunc(obj, func(o int32) bool { return o == globalDCBKey })
+	if len(cls) != 2 || globalX < 0 || cls[globalX] != c.dcb || !x[globalX] || obj[1-globalX] != dcbKey('t', "tag:0") || !x[1-globalX] {
+		t.Fatalf("%d distinct written keys: got %v %v %v, want the global key and the condition's tag, both exclusive", maxDCBLocks+2, cls, obj, x)
+	}
+}
+
+func TestAppendLocksPlainWriterTakesNoDCBLock(t *testing.T) {
+	c := newLockClasses("s")
+	cls, obj, x := c.appendLocks(es.AppendRequest{
+		Stream: "order-1", Idempotency: &es.Idempotency{Key: "k"},
+		Events: []es.Event{{Type: "A", Tags: []es.Tag{"course:1"}}, {Type: "B"}},
+	})
+	type lk struct {
+		cls, obj int32
+		x        bool
+	}
+	var got []lk
+	for i := range cls {
+		got = append(got, lk{cls[i], obj[i], x[i]})
+	}
+	want := []lk{{c.stream, int32(hash32("order-1")), true}, {c.idem, int32(hash32("k")), true}}
+	slices.SortFunc(want, func(a, b lk) int { return int(int64(a.cls) - int64(b.cls)) })
+	if !slices.Equal(got, want) {
+		t.Fatalf("plain append lock set\n got %v\nwant %v (stream and idempotency key only)", got, want)
+	}
+	if cls, _, _ := c.appendLocks(es.AppendRequest{Events: []es.Event{{Type: "A", Tags: []es.Tag{"t:1"}}}}); len(cls) != 0 {
+		t.Fatalf("a plain append without stream or key takes %d locks, want none", len(cls))
 	}
 }
 
@@ -80,8 +106,8 @@ func TestLockClassesDifferPerSchemaAndPurpose(t *testing.T) {
 	a, b := newLockClasses("a"), newLockClasses("b")
 	seen := map[int32]string{}
 	for name, v := range map[string]int32{
-		"a.stream": a.stream, "a.idem": a.idem, "a.dcb": a.dcb, "a.register": a.register,
-		"b.stream": b.stream, "b.idem": b.idem, "b.dcb": b.dcb, "b.register": b.register,
+		"a.stream": a.stream, "a.idem": a.idem, "a.dcb": a.dcb, "a.register": a.register, "a.registerCond": a.registerCond,
+		"b.stream": b.stream, "b.idem": b.idem, "b.dcb": b.dcb, "b.register": b.register, "b.registerCond": b.registerCond,
 	} {
 		if v < 0 {
 			t.Errorf("%s class %d is negative", name, v)

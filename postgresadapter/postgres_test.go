@@ -135,8 +135,8 @@ func TestSchemaMismatch(t *testing.T) {
 			mentions: []string{"table documents is missing"}},
 		{name: "missing function", migrate: true, break_: `DROP FUNCTION {{s}}.finality_bound`,
 			mentions: []string{"function finality_bound"}},
-		{name: "missing fast-path function", migrate: true, break_: `DROP FUNCTION {{s}}.append_one`,
-			mentions: []string{"function append_one"}},
+		{name: "missing registration function", migrate: true, break_: `DROP FUNCTION {{s}}.registration_key CASCADE`,
+			mentions: []string{"function registration_key"}},
 		{name: "never migrated, NoMigrate", noMigrate: true,
 			mentions: []string{"never migrated"}},
 	} {

@@ -6,15 +6,16 @@ import "strings"
 // always travel as parameters; only the quoted schema identifier is
 // spliced in.
 type queries struct {
-	appendEvents string
-	appendOne    string
-	bound        string
-	readStreamFw string
-	readStreamBw string
-	streamVer    string
-	readAll      string
-	audits       string
-	insertAudit  string
+	appendEvents   string
+	appendOne      string
+	appendOneState string
+	bound          string
+	readStreamFw   string
+	readStreamBw   string
+	streamVer      string
+	readAll        string
+	audits         string
+	insertAudit    string
 
 	docGet     string
 	docInsert  string
@@ -54,13 +55,46 @@ func newQueries(qs string) queries {
 	q := func(s string) string { return r.Replace(s) }
 	return queries{
 		eventCols: eventColumns,
-		appendEvents: q(`SELECT status, version, positions, fingerprint, event_ids, stream
-			FROM {{s}}.append_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)`),
-		appendOne: q(`SELECT status, version, pos
-			FROM {{s}}.append_one($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`),
+		appendEvents: q(`SELECT status, version, positions, fingerprint, event_ids, stream, registered
+			FROM {{s}}.append_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)`),
+		// appendOne is a plain append of one event in one statement: the
+		// stream lock ($1, $2; none without a stream), then the plain
+		// writer's registration ($3; NULL when the unit is registered),
+		// each in a subquery that must produce its row before the next
+		// (OFFSET 0 keeps them apart), then the position is drawn and the
+		// row inserted when the expected version ($5, $6) holds in the
+		// statement's snapshot and, when the caller chose the event id
+		// ($7), the id is new. The snapshot predates the lock wait, so a
+		// version another append took meanwhile makes the insert do
+		// nothing (ON CONFLICT); the adapter then re-reads and decides.
+		appendOne: q(`WITH l AS MATERIALIZED (
+				SELECT r.x FROM (
+					SELECT CASE WHEN $3::integer IS NULL THEN '' ELSE pg_advisory_xact_lock_shared($3::integer, {{s}}.registration_key())::text END AS x
+					FROM (SELECT CASE WHEN $2::integer IS NULL THEN '' ELSE pg_advisory_xact_lock($1::integer, $2::integer)::text END AS y OFFSET 0) s
+					OFFSET 0) r),
+			cur AS MATERIALIZED (SELECT coalesce(max(e.stream_version), 0) AS v FROM {{s}}.events e WHERE e.stream_id = $4::text),
+			ins AS (
+				INSERT INTO {{s}}.events (position, stream_id, stream_version, type, data, tags, event_id,
+					correlation_id, causation_id, category, schema_version, extra, recorded_at_ns)
+				SELECT nextval('{{sl}}.positions'), $4::text, CASE WHEN $4::text IS NULL THEN NULL ELSE cur.v + 1 END,
+					$8, $9, $10::text[], $11::text, $12, $13, $14, $15, $16, $17
+				FROM l, cur
+				WHERE ($5::smallint = 0 OR ($5 = 1 AND cur.v = 0) OR ($5 = 2 AND cur.v > 0) OR ($5 = 3 AND cur.v = $6::bigint))
+				  AND (NOT $7::boolean OR NOT EXISTS (SELECT 1 FROM {{s}}.events x WHERE x.event_id = $11::text))
+				ON CONFLICT (stream_id, stream_version) WHERE stream_id IS NOT NULL DO NOTHING
+				RETURNING position, stream_version),
+			tg AS (INSERT INTO {{s}}.event_tags (tag, position, type)
+				SELECT t.tag, ins.position, $8 FROM ins, unnest($10::text[]) AS t(tag))
+			SELECT position, coalesce(stream_version, 0) FROM ins`),
+		// appendOneState is what appendOne's caller reads when the insert
+		// did nothing: the stream's version and whether the event id is
+		// taken, in a fresh snapshot.
+		appendOneState: q(`SELECT coalesce(max(e.stream_version), 0),
+				EXISTS (SELECT 1 FROM {{s}}.events x WHERE x.event_id = $2)
+			FROM {{s}}.events e WHERE e.stream_id = $1::text`),
 		// The finality bound, kept for the rest of the (implicit or
 		// explicit) transaction, where the read that follows finds it.
-		bound: q(`SELECT set_config('eventspec.finality_bound', {{s}}.finality_bound($1)::text, true)`),
+		bound: q(`SELECT set_config('eventspec.finality_bound', {{s}}.finality_bound($1, $2)::text, true)`),
 		readStreamFw: q(`SELECT {{ev}} FROM {{s}}.events e
 			WHERE e.stream_id = $1 AND e.stream_version > $2 ORDER BY e.stream_version LIMIT $3`),
 		readStreamBw: q(`SELECT {{ev}} FROM {{s}}.events e

@@ -238,9 +238,10 @@ type tx struct {
 	// failed is the first database error of the unit: PostgreSQL aborts
 	// the transaction after it, so later operations fail fast with it.
 	failed error
-	// registered is set once the unit holds its appender registration
-	// (see finality_bound in the migration).
-	registered bool
+	// registered is set once the unit holds an appender registration of
+	// either class, registeredPlain once it holds a plain writer's (see
+	// finality_bound and append_events in the migrations).
+	registered, registeredPlain bool
 }
 
 func (t *tx) Events() store.EventLog     { return (*eventLog)(t) }
