@@ -7,6 +7,7 @@ import (
 	"github.com/eventspec/eventspec/es"
 	"github.com/eventspec/eventspec/platform/command"
 	"github.com/eventspec/eventspec/platform/command/registry"
+	"github.com/eventspec/eventspec/platform/metrics"
 	"github.com/eventspec/eventspec/store"
 )
 
@@ -79,7 +80,7 @@ func (o *Orchestrator) followUps(ctx context.Context, tx store.Tx, cmd command.C
 		for i, e := range events {
 			types[i] = e.Type
 		}
-		for _, r := range routes {
+		for i, r := range routes {
 			part := reg.PartitionFor(r.route, args)
 			kind := RouteKind(r.route, r.saga)
 			purpose := "projection"
@@ -96,6 +97,11 @@ func (o *Orchestrator) followUps(ctx context.Context, tx store.Tx, cmd command.C
 			if _, err := tx.Jobs().Enqueue(ctx, store.JobSpec{Kind: kind, Payload: payload, Partition: kind + "/" + part.Name + "=" + part.Value}); err != nil {
 				return err
 			}
+			if !o.metricsOff {
+				if err := o.gaugeDepth(ctx, tx, routes[:i+1]); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	if len(o.hooks) > 0 {
@@ -106,5 +112,27 @@ func (o *Orchestrator) followUps(ctx context.Context, tx store.Tx, cmd command.C
 			}
 		}
 	}
+	return nil
+}
+
+// gaugeDepth records metrics.QueueDepth for the pool of the last of done,
+// the routes enqueued so far: WithQueueDepth's measure, or how many of done
+// went to that pool.
+func (o *Orchestrator) gaugeDepth(ctx context.Context, tx store.Tx, done []routed) error {
+	pool := done[len(done)-1].pool
+	var depth float64
+	if o.queueDepth != nil {
+		var err error
+		if depth, err = o.queueDepth(ctx, tx, pool); err != nil {
+			return err
+		}
+	} else {
+		for _, r := range done {
+			if r.pool == pool {
+				depth++
+			}
+		}
+	}
+	o.metrics.Gauge(metrics.QueueDepth, depth, metrics.Tag{Key: metrics.TagPool, Value: pool})
 	return nil
 }

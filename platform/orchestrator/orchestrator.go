@@ -40,11 +40,13 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/eventspec/eventspec/es"
 	"github.com/eventspec/eventspec/platform/command"
 	"github.com/eventspec/eventspec/platform/command/registry"
 	"github.com/eventspec/eventspec/platform/commandbus"
+	"github.com/eventspec/eventspec/platform/metrics"
 	"github.com/eventspec/eventspec/store"
 )
 
@@ -131,6 +133,24 @@ func WithObserver(f func(Stage, command.Command)) Option {
 	return func(o *Orchestrator) { o.observe = f }
 }
 
+// WithMetrics records the orchestrator's metrics on sink (spec §7 rule
+// 12; default metrics.Nop, which costs nothing): the histogram
+// metrics.CommandDuration for every Execute (see Execute) and the gauge
+// metrics.QueueDepth, tagged with the pool, each time a follow-up job is
+// enqueued. The gauge's value is what the WithQueueDepth function reports,
+// or by default how many jobs the command has enqueued on that pool so far
+// in its unit of work (the orchestrator does not see the store's backlog).
+func WithMetrics(sink metrics.Sink) Option { return func(o *Orchestrator) { o.metrics = sink } }
+
+// QueueDepthFunc reports the depth of job pool pool for the queue.depth
+// gauge, inside the unit of work that has just enqueued a job on it.
+type QueueDepthFunc func(ctx context.Context, tx store.Tx, pool string) (float64, error)
+
+// WithQueueDepth sets how the queue.depth gauge measures a pool (see
+// WithMetrics). An error from f aborts the command like any failure after
+// the append (EVENT_STORE_POST_APPEND_ABORT).
+func WithQueueDepth(f QueueDepthFunc) Option { return func(o *Orchestrator) { o.queueDepth = f } }
+
 // WithoutEventCorrelations skips the command→events correlation record.
 func WithoutEventCorrelations() Option { return func(o *Orchestrator) { o.noCorrelations = true } }
 
@@ -159,6 +179,9 @@ type Orchestrator struct {
 	observe        func(Stage, command.Command)
 	noCorrelations bool
 	upcasters      map[string]StateUpcaster
+	metrics        metrics.Sink
+	metricsOff     bool // metrics is a no-op: skip measuring
+	queueDepth     QueueDepthFunc
 }
 
 // New returns an orchestrator over s that finds handlers in reg.
@@ -174,6 +197,8 @@ func New(s store.Store, reg registry.Lookup, opts ...Option) *Orchestrator {
 		o.logger = slog.New(slog.DiscardHandler)
 	}
 	o.log = commandbus.NewLog(o.clock)
+	o.metrics = metrics.OrNop(o.metrics)
+	o.metricsOff = metrics.IsNop(o.metrics)
 	return o
 }
 
@@ -197,8 +222,61 @@ var errRecordApart = errors.New("orchestrator: record outcome apart")
 // is non-nil only when nothing was recorded: an invalid envelope
 // (INVALID_ARGUMENT, PAYLOAD_TOO_LARGE), an *command.AbortError, a
 // cancelled context or a store failure.
+//
+// With a metrics sink (WithMetrics), every call records the histogram
+// metrics.CommandDuration: the milliseconds between the start and the end
+// of Execute on the orchestrator's clock, tagged with the command type, its
+// bounded context (the registration's; the command's target context when
+// the type is unknown) and the status duplicate, success (executed),
+// rejected, failed, or unknown (an error was returned).
 func (o *Orchestrator) Execute(ctx context.Context, cmd command.Command) (command.Result, error) {
+	e := &execution{o: o}
+	if o.metricsOff {
+		return e.execute(ctx, cmd)
+	}
+	start := o.clock.Now()
+	res, err := e.execute(ctx, cmd)
+	o.recordDuration(e, start, res, err)
+	return res, err
+}
+
+// execution is one command on its way through the stages. Execute
+// allocates one; the callbacks it hands to the pipeline and to Atomic are
+// its methods, so the stages share its fields instead of each callback
+// capturing locals (every captured local would be a heap allocation).
+type execution struct {
+	o   *Orchestrator
+	ctx context.Context // the context of the unit of work being run
+
+	cmd   command.Command // normalized and validated
+	reg   registry.Registration
+	aggID string
+	args  any // the registration's decoded arguments, if any
+
+	// ran is set when the pipeline called next.
+	ran bool
+	// found and stored are what lookupUnit read from the command log.
+	found  bool
+	stored command.Result
+
+	// The unit of work of run (stages command-log … complete).
+	rc       command.Command // the command it runs (middleware may have replaced the payload)
+	rAggID   string
+	rArgs    any
+	res      command.Result
+	apart    command.Result
+	hasApart bool
+	isDup    bool
+	events   []es.Event
+	ar       es.AppendResult
+	agg      command.Aggregate
+	hc       command.HandlerContext
+}
+
+func (e *execution) execute(ctx context.Context, cmd command.Command) (command.Result, error) {
+	o := e.o
 	cmd = o.normalize(cmd)
+	e.cmd = cmd
 	o.stage(StageValidate, cmd)
 	if err := cmd.Validate(); err != nil {
 		return command.Result{}, err
@@ -207,7 +285,7 @@ func (o *Orchestrator) Execute(ctx context.Context, cmd command.Command) (comman
 	// middleware runs (a duplicate must not count against a rate limit, for
 	// example). Without middleware the later stages detect it.
 	if o.pipeline != nil {
-		if res, found, err := o.stored(ctx, cmd.ID); err != nil || found {
+		if res, found, err := e.lookup(ctx); err != nil || found {
 			if found {
 				o.stage(StageDuplicate, cmd)
 			}
@@ -218,6 +296,7 @@ func (o *Orchestrator) Execute(ctx context.Context, cmd command.Command) (comman
 	if !ok {
 		return o.recordApart(ctx, cmd, registry.Registration{}, rejected(command.CodeUnknownCommand, "Unknown command type: "+cmd.Type, nil))
 	}
+	e.reg = reg
 	if cmd.TargetContext == "" {
 		cmd.TargetContext = reg.Meta.BoundedContext
 	} else if cmd.TargetContext != reg.Meta.BoundedContext {
@@ -229,40 +308,73 @@ func (o *Orchestrator) Execute(ctx context.Context, cmd command.Command) (comman
 	if bad {
 		return o.recordApart(ctx, cmd, reg, r)
 	}
-	info := command.Info{Command: cmd, BoundedContext: reg.Meta.BoundedContext, Category: reg.Meta.Category, TargetAggregate: reg.Meta.TargetAggregate}
+	e.cmd, e.aggID, e.args = cmd, aggID, args
 
 	o.stage(StageMiddleware, cmd)
 	if o.pipeline == nil {
-		return o.run(ctx, cmd, reg, aggID, args)
+		return e.run(ctx, cmd, aggID, args)
 	}
-	ran := false
-	res, err := o.pipeline.Execute(ctx, info, func(ctx context.Context, in command.Info) (command.Result, error) {
-		ran = true
-		c := in.Command
-		c.ID, c.Type, c.Metadata.CorrelationID = cmd.ID, cmd.Type, cmd.Metadata.CorrelationID // middleware cannot change identity
-		id, decoded := aggID, args
-		if string(c.Payload) != string(cmd.Payload) {
-			decoded = nil // decoded from the payload middleware replaced
-			if t := reg.Meta.TargetAggregate; t != nil {
-				var err error
-				if id, err = aggregateID(c, t.IDField); err != nil {
-					return rejected(command.CodeValidation, "Invalid command arguments: "+err.Error(), nil), nil
-				}
-			}
-		}
-		return o.run(ctx, c, reg, id, decoded)
-	})
+	info := command.Info{Command: cmd, BoundedContext: reg.Meta.BoundedContext, Category: reg.Meta.Category, TargetAggregate: reg.Meta.TargetAggregate}
+	res, err := o.pipeline.Execute(ctx, info, e.next)
 	if err != nil {
 		return command.Result{}, err
 	}
-	if ran {
+	if e.ran {
 		return res, nil
 	}
 	// A short-circuit: record the middleware's result (a rejection).
 	if res.Status != command.StatusFailed && res.Status != command.StatusExecuted {
 		res.Status = command.StatusRejected
 	}
-	return o.recordApart(ctx, cmd, reg, res)
+	return o.recordApart(ctx, e.cmd, reg, res)
+}
+
+// next is the pipeline's inner handler: the rest of the command's stages.
+func (e *execution) next(ctx context.Context, in command.Info) (command.Result, error) {
+	e.ran = true
+	cmd := e.cmd
+	c := in.Command
+	c.ID, c.Type, c.Metadata.CorrelationID = cmd.ID, cmd.Type, cmd.Metadata.CorrelationID // middleware cannot change identity
+	id, decoded := e.aggID, e.args
+	if string(c.Payload) != string(cmd.Payload) {
+		decoded = nil // decoded from the payload middleware replaced
+		if t := e.reg.Meta.TargetAggregate; t != nil {
+			var err error
+			if id, err = aggregateID(c, t.IDField); err != nil {
+				return rejected(command.CodeValidation, "Invalid command arguments: "+err.Error(), nil), nil
+			}
+		}
+	}
+	return e.run(ctx, c, id, decoded)
+}
+
+// recordDuration records metrics.CommandDuration for a finished Execute.
+func (o *Orchestrator) recordDuration(e *execution, start time.Time, res command.Result, err error) {
+	status := metrics.StatusUnknown
+	switch {
+	case err != nil:
+	case res.Duplicate:
+		status = metrics.StatusDuplicate
+	case res.Status == command.StatusExecuted:
+		status = metrics.StatusSuccess
+	case res.Status == command.StatusRejected:
+		status = metrics.StatusRejected
+	case res.Status == command.StatusFailed:
+		status = metrics.StatusFailed
+	}
+	bc := e.reg.Meta.BoundedContext
+	if bc == "" { // a duplicate is answered before the registry is asked
+		if reg, ok := o.reg.Get(e.cmd.Type); ok {
+			bc = reg.Meta.BoundedContext
+		} else {
+			bc = e.cmd.TargetContext
+		}
+	}
+	ms := float64(o.clock.Now().Sub(start)) / float64(time.Millisecond)
+	o.metrics.Histogram(metrics.CommandDuration, ms,
+		metrics.Tag{Key: metrics.TagCommandType, Value: e.cmd.Type},
+		metrics.Tag{Key: metrics.TagBoundedContext, Value: bc},
+		metrics.Tag{Key: metrics.TagStatus, Value: status})
 }
 
 // normalize fills the command id, correlation id, causation id and
@@ -329,14 +441,25 @@ func (o *Orchestrator) validateArgs(cmd *command.Command, reg registry.Registrat
 
 // stored returns the recorded result of commandID, if any.
 func (o *Orchestrator) stored(ctx context.Context, commandID string) (command.Result, bool, error) {
-	var res command.Result
-	var found bool
-	err := o.s.Atomic(ctx, func(tx store.Tx) error {
-		var err error
-		res, found, err = o.storedIn(ctx, tx, commandID)
-		return err
-	})
-	return res, found, err
+	e := &execution{o: o}
+	e.cmd.ID = commandID
+	return e.lookup(ctx)
+}
+
+// lookup returns the recorded result of the command e.cmd.ID, if any.
+func (e *execution) lookup(ctx context.Context) (command.Result, bool, error) {
+	e.ctx, e.found, e.stored = ctx, false, command.Result{}
+	err := e.o.s.Atomic(ctx, e.lookupUnit)
+	if err != nil {
+		return command.Result{}, false, err
+	}
+	return e.stored, e.found, nil
+}
+
+func (e *execution) lookupUnit(tx store.Tx) error {
+	var err error
+	e.stored, e.found, err = e.o.storedIn(e.ctx, tx, e.cmd.ID)
+	return err
 }
 
 func (o *Orchestrator) storedIn(ctx context.Context, tx store.Tx, commandID string) (command.Result, bool, error) {

@@ -65,13 +65,14 @@ func aggregateID(cmd command.Command, field string) (string, error) {
 	return id, nil
 }
 
-// loadAggregate reads the targeted aggregate's CMS (stage load-cms).
-func (o *Orchestrator) loadAggregate(ctx context.Context, tx store.Tx, id string, reg registry.Registration) (*command.Aggregate, int64, error) {
+// loadAggregate reads the targeted aggregate's CMS (stage load-cms) into
+// agg and returns it (nil when the command targets no aggregate).
+func (o *Orchestrator) loadAggregate(ctx context.Context, tx store.Tx, id string, reg registry.Registration, agg *command.Aggregate) (*command.Aggregate, int64, error) {
 	t := reg.Meta.TargetAggregate
 	if t == nil {
 		return nil, 0, nil
 	}
-	agg := &command.Aggregate{Type: t.Type, ID: id, Stream: StreamFor(t.Type, id)}
+	*agg = command.Aggregate{Type: t.Type, ID: id, Stream: StreamFor(t.Type, id)}
 	doc, found, err := store.LookupDocument(ctx, tx.Documents(), CMSCollectionPrefix+t.Type, id)
 	if err != nil {
 		return nil, 0, err
@@ -190,119 +191,117 @@ func postAppend(err error, what string) error {
 }
 
 // run executes stages command-log … complete in one unit of work.
-func (o *Orchestrator) run(ctx context.Context, cmd command.Command, reg registry.Registration, aggID string, args any) (command.Result, error) {
-	var (
-		res    command.Result
-		apart  *command.Result
-		isDup  bool
-		events []es.Event
-		ar     es.AppendResult
-	)
-	err := o.s.Atomic(ctx, func(tx store.Tx) error {
-		o.stage(StageCommandLog, cmd)
-		if prev, found, err := o.storedIn(ctx, tx, cmd.ID); err != nil {
-			return err
-		} else if found {
-			res, isDup = prev, true
-			return errDuplicate
-		}
-
-		o.stage(StageLoadCMS, cmd)
-		agg, docVersion, err := o.loadAggregate(ctx, tx, aggID, reg)
-		if err != nil {
-			return err
-		}
-
-		o.stage(StageHandle, cmd)
-		now := o.clock.Now()
-		hres, herr := callHandler(ctx, reg.Handler, &command.HandlerContext{Tx: tx, Command: cmd,
-			Info: command.Info{Command: cmd, BoundedContext: reg.Meta.BoundedContext, Category: reg.Meta.Category, TargetAggregate: reg.Meta.TargetAggregate},
-			Now:  now, IDs: o.ids, Aggregate: agg, Args: args})
-		if herr != nil {
-			r, err := classify(ctx, herr)
-			if err != nil {
-				return err
-			}
-			apart = &r
-			return errRecordApart
-		}
-		switch hres.Status {
-		case command.OutcomeRejected:
-			code := hres.Code
-			if code == "" {
-				code = "REJECTED"
-			}
-			r := rejected(code, hres.Reason, hres.Context)
-			apart = &r
-			return errRecordApart
-		case command.OutcomeSuccess:
-			res = command.Result{Status: command.StatusExecuted}
-			if hres.Data != nil {
-				data, err := json.Marshal(hres.Data)
-				if err != nil {
-					r := command.Result{Status: command.StatusFailed, Code: command.CodeHandlerError, Reason: "handler data does not encode: " + err.Error()}
-					apart = &r
-					return errRecordApart
-				}
-				res.Data = data
-			}
-		case command.OutcomeFailed:
-			if len(hres.Events) == 0 && hres.Appended == nil {
-				r := command.Result{Status: command.StatusFailed, Code: command.CodeHandlerError, Reason: "a business failure must record an event (reason: " + hres.Reason + ")"}
-				apart = &r
-				return errRecordApart
-			}
-			res = command.Result{Status: command.StatusFailed, Reason: hres.Reason, Context: hres.Context}
-		default:
-			r := command.Result{Status: command.StatusFailed, Code: command.CodeHandlerError, Reason: fmt.Sprintf("handler returned unknown outcome %q", hres.Status)}
-			apart = &r
-			return errRecordApart
-		}
-
-		o.stage(StageDualWrite, cmd)
-		if err := o.dualWrite(ctx, tx, cmd, reg, agg, docVersion, hres, &res, &events, &ar); err != nil {
-			return err
-		}
-
-		o.stage(StageFollowUp, cmd)
-		if len(res.EventIDs) > 0 {
-			if err := postAppend(o.followUps(ctx, tx, cmd, reg, res, events, ar.Positions), "enqueueing follow-up work"); err != nil {
-				return err
-			}
-		}
-
-		o.stage(StageComplete, cmd)
-		var raw json.RawMessage
-		res, raw, err = finish(cmd, res)
-		if err != nil {
-			return postAppend(err, "encoding the result")
-		}
-		// Stage command-log found no record in this unit of work, so insert
-		// directly; a concurrent insert fails and afterFailure reports the
-		// winner's result.
-		if err := o.log.InsertCompleted(ctx, tx, recordRequest(cmd), res.Status, raw); err != nil {
-			return postAppend(err, "recording the command")
-		}
-		if len(res.EventIDs) > 0 && !o.noCorrelations {
-			err := o.log.RecordEventCorrelation(ctx, tx, commandbus.CorrelationRequest{CommandID: cmd.ID, EventIDs: res.EventIDs,
-				CommandType: cmd.Type, BoundedContext: reg.Meta.BoundedContext})
-			if err != nil {
-				return postAppend(err, "recording the command-event correlation")
-			}
-		}
-		return nil
-	})
+func (e *execution) run(ctx context.Context, cmd command.Command, aggID string, args any) (command.Result, error) {
+	o, reg := e.o, e.reg
+	e.ctx, e.rc, e.rAggID, e.rArgs = ctx, cmd, aggID, args
+	e.res, e.hasApart, e.isDup, e.events, e.ar = command.Result{}, false, false, nil, es.AppendResult{}
+	err := o.s.Atomic(ctx, e.unit)
 	switch {
-	case isDup:
+	case e.isDup:
 		o.stage(StageDuplicate, cmd)
-		return res, nil
-	case apart != nil && errors.Is(err, errRecordApart):
-		return o.recordApart(ctx, cmd, reg, *apart)
+		return e.res, nil
+	case e.hasApart && errors.Is(err, errRecordApart):
+		return o.recordApart(ctx, cmd, reg, e.apart)
 	case err != nil:
 		return o.afterFailure(ctx, cmd, err)
 	}
-	o.logOutcome(ctx, cmd, reg, res)
-	return res, nil
+	o.logOutcome(ctx, cmd, reg, e.res)
+	return e.res, nil
+}
+
+// recordApartWith ends the unit of work so that r is recorded apart.
+func (e *execution) recordApartWith(r command.Result) error {
+	e.apart, e.hasApart = r, true
+	return errRecordApart
+}
+
+// unit is run's unit of work.
+func (e *execution) unit(tx store.Tx) error {
+	o, ctx, cmd, reg := e.o, e.ctx, e.rc, e.reg
+	o.stage(StageCommandLog, cmd)
+	if prev, found, err := o.storedIn(ctx, tx, cmd.ID); err != nil {
+		return err
+	} else if found {
+		e.res, e.isDup = prev, true
+		return errDuplicate
+	}
+
+	o.stage(StageLoadCMS, cmd)
+	agg, docVersion, err := o.loadAggregate(ctx, tx, e.rAggID, reg, &e.agg)
+	if err != nil {
+		return err
+	}
+
+	o.stage(StageHandle, cmd)
+	e.hc = command.HandlerContext{Tx: tx, Command: cmd,
+		Info: command.Info{Command: cmd, BoundedContext: reg.Meta.BoundedContext, Category: reg.Meta.Category, TargetAggregate: reg.Meta.TargetAggregate},
+		Now:  o.clock.Now(), IDs: o.ids, Aggregate: agg, Args: e.rArgs}
+	hres, herr := callHandler(ctx, reg.Handler, &e.hc)
+	if herr != nil {
+		r, err := classify(ctx, herr)
+		if err != nil {
+			return err
+		}
+		return e.recordApartWith(r)
+	}
+	res := &e.res
+	switch hres.Status {
+	case command.OutcomeRejected:
+		code := hres.Code
+		if code == "" {
+			code = "REJECTED"
+		}
+		return e.recordApartWith(rejected(code, hres.Reason, hres.Context))
+	case command.OutcomeSuccess:
+		*res = command.Result{Status: command.StatusExecuted}
+		if hres.Data != nil {
+			data, err := json.Marshal(hres.Data)
+			if err != nil {
+				return e.recordApartWith(command.Result{Status: command.StatusFailed, Code: command.CodeHandlerError, Reason: "handler data does not encode: " + err.Error()})
+			}
+			res.Data = data
+		}
+	case command.OutcomeFailed:
+		if len(hres.Events) == 0 && hres.Appended == nil {
+			return e.recordApartWith(command.Result{Status: command.StatusFailed, Code: command.CodeHandlerError, Reason: "a business failure must record an event (reason: " + hres.Reason + ")"})
+		}
+		*res = command.Result{Status: command.StatusFailed, Reason: hres.Reason, Context: hres.Context}
+	default:
+		return e.recordApartWith(command.Result{Status: command.StatusFailed, Code: command.CodeHandlerError, Reason: fmt.Sprintf("handler returned unknown outcome %q", hres.Status)})
+	}
+
+	o.stage(StageDualWrite, cmd)
+	if err := o.dualWrite(ctx, tx, cmd, reg, agg, docVersion, hres, res, &e.events, &e.ar); err != nil {
+		return err
+	}
+
+	o.stage(StageFollowUp, cmd)
+	if len(res.EventIDs) > 0 {
+		if err := postAppend(o.followUps(ctx, tx, cmd, reg, *res, e.events, e.ar.Positions), "enqueueing follow-up work"); err != nil {
+			return err
+		}
+	}
+
+	o.stage(StageComplete, cmd)
+	var raw json.RawMessage
+	*res, raw, err = finish(cmd, *res)
+	if err != nil {
+		return postAppend(err, "encoding the result")
+	}
+	// Stage command-log found no record in this unit of work, so insert
+	// directly; a concurrent insert fails and afterFailure reports the
+	// winner's result.
+	if err := o.log.InsertCompleted(ctx, tx, recordRequest(cmd), res.Status, raw); err != nil {
+		return postAppend(err, "recording the command")
+	}
+	if len(res.EventIDs) > 0 && !o.noCorrelations {
+		err := o.log.RecordEventCorrelation(ctx, tx, commandbus.CorrelationRequest{CommandID: cmd.ID, EventIDs: res.EventIDs,
+			CommandType: cmd.Type, BoundedContext: reg.Meta.BoundedContext})
+		if err != nil {
+			return postAppend(err, "recording the command-event correlation")
+		}
+	}
+	return nil
 }
 
 // dualWrite appends the handler's events and writes the CMS (stage
