@@ -17,6 +17,8 @@ import (
 	"github.com/eventspec/eventspec/memstore"
 	"github.com/eventspec/eventspec/platform/command"
 	"github.com/eventspec/eventspec/platform/orchestrator"
+	"github.com/eventspec/eventspec/postgresadapter"
+	"github.com/eventspec/eventspec/postgresadapter/pgtest"
 	"github.com/eventspec/eventspec/store"
 )
 
@@ -548,4 +550,36 @@ func ExampleWithFaults() {
 	// 2 1
 	// seed 42 (replay with engine.WithSeed(42)): 1 injected fault(s)
 	//   #1 duplicate-delivery job 00000000-0000-7000-8000-000000000004 (projection.orderSummary) attempt 1
+}
+
+// TestFaultsOnPostgres runs the fault-injected projection on the
+// PostgreSQL adapter (skipped loudly without a server; see pgtest): it must
+// reach the fault-free tallies, and — with the same virtual clock and
+// sequential ids as memstore — inject exactly the faults memstore does for
+// the same seed.
+func TestFaultsOnPostgres(t *testing.T) {
+	base := runTallies(t, memstore.New(), true)
+	total := map[engine.FaultKind]int{}
+	for seed := uint64(1); seed <= 5; seed++ {
+		ms := runTallies(t, memstore.New(), true, engine.WithSeed(seed), engine.WithFaults(fullPlan))
+		db := pgtest.New(t)
+		ids := es.NewSequentialIDs()
+		s := db.Open(t, postgresadapter.Options{Clock: es.NewVirtualClock(es.DefaultVirtualStart), IDs: ids})
+		pg := runTallies(t, s, true, engine.WithSeed(seed), engine.WithFaults(fullPlan), engine.WithIDs(ids))
+		if !maps.Equal(pg.tallies, base.tallies) {
+			t.Fatalf("postgres: final tallies differ from the fault-free run\n got %v\nwant %v\n%s", pg.tallies, base.tallies, pg.report)
+		}
+		if len(pg.faults) == 0 || !slices.Equal(pg.faults, ms.faults) {
+			t.Fatalf("postgres and memstore injected different faults for seed %d:\npostgres %s\nmemstore %s", seed, pg.report, ms.report)
+		}
+		if pg.calls != ms.calls || !statsEqual(pg.stats, ms.stats) {
+			t.Fatalf("seed %d: postgres %d calls %+v, memstore %d calls %+v", seed, pg.calls, pg.stats, ms.calls, ms.stats)
+		}
+		for kind, n := range countKinds(pg.faults) {
+			total[kind] += n
+		}
+	}
+	if len(total) != 3 {
+		t.Fatalf("5 seeds on postgres injected only %v", total)
+	}
 }
