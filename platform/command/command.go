@@ -116,15 +116,15 @@ func (c Command) Validate() error {
 	if err := es.ValidateName(es.CodeInvalidArgument, "command type", c.Type); err != nil {
 		return err
 	}
-	ids := []struct{ what, v string }{
+	ids := [...]struct{ what, v string }{
 		{"commandId", c.ID},
 		{"metadata.correlationId", c.Metadata.CorrelationID},
 		{"metadata.causationId", c.Metadata.CausationID},
 		{"metadata.userId", c.Metadata.UserID},
 	}
 	for _, f := range ids {
-		if f.v == "" {
-			continue
+		if f.v == "" || len(f.v) <= MaxIDBytes && printableASCII(f.v) {
+			continue // the common case: certainly a valid name of allowed length
 		}
 		if err := es.ValidateName(es.CodeInvalidArgument, "command "+c.Type+" "+f.what, f.v); err != nil {
 			return err
@@ -147,6 +147,17 @@ func (c Command) Validate() error {
 		return es.Errorf(es.CodePayloadTooLarge, "command %s metadata.extra is %d bytes; at most %d", c.Type, size, es.MaxPayloadBytes)
 	}
 	return nil
+}
+
+// printableASCII reports whether every byte of s is printable ASCII (0x20
+// to 0x7e): such a string of at most MaxIDBytes passes es.ValidateName.
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // NewCommandID returns a fresh command id "cmd_<id>" (ids.NewCommandID).

@@ -12,6 +12,18 @@ import (
 	"github.com/eventspec/eventspec/platform/command"
 )
 
+func TestValidateEnvelopeAllocatesNothing(t *testing.T) {
+	c := command.MustNew("CreateOrder", map[string]any{"orderId": "o1"}).WithID("cmd_1").WithCorrelation("corr_1").WithUser("u1")
+	c.Metadata.CausationID = "cmd_0"
+	if n := testing.AllocsPerRun(100, func() {
+		if err := c.Validate(); err != nil {
+			t.Fatal(err)
+		}
+	}); n != 0 {
+		t.Fatalf("Validate of a valid command allocates %v times", n)
+	}
+}
+
 func TestValidateEnvelope(t *testing.T) {
 	long := strings.Repeat("x", command.MaxIDBytes+1)
 	cases := []struct {
@@ -27,6 +39,10 @@ func TestValidateEnvelope(t *testing.T) {
 		{"long id", command.Command{Type: "X", ID: long}, es.CodeInvalidArgument, "commandId is 101 bytes long"},
 		{"long corr", command.Command{Type: "X", Metadata: command.Metadata{CorrelationID: long}}, es.CodeInvalidArgument, "metadata.correlationId is 101 bytes"},
 		{"control char", command.Command{Type: "X", ID: "a\x00b"}, es.CodeInvalidArgument, "control character"},
+		{"DEL in causation id", command.Command{Type: "X", Metadata: command.Metadata{CausationID: "a\x7fb"}}, es.CodeInvalidArgument, "X metadata.causationId \"a\\x7fb\" has a control character at byte 1"},
+		{"invalid UTF-8 user id", command.Command{Type: "X", Metadata: command.Metadata{UserID: "u\xff"}}, es.CodeInvalidArgument, "X metadata.userId \"u\\xff\" is not valid UTF-8"},
+		{"non-ASCII ids ok", command.Command{Type: "X", ID: "café-1", Metadata: command.Metadata{UserID: "üser"}}, "", ""},
+		{"long non-ASCII id", command.Command{Type: "X", ID: strings.Repeat("é", 51)}, es.CodeInvalidArgument, "commandId is 102 bytes long"},
 		{"too large", command.Command{Type: "X", Payload: json.RawMessage(`"` + strings.Repeat("a", es.MaxPayloadBytes) + `"`)}, es.CodePayloadTooLarge, "payload is 65538 bytes"},
 	}
 	for _, c := range cases {

@@ -150,7 +150,8 @@ func DeciderHandler[S, C, E any](cfg DeciderConfig[S, C, E]) (command.Handler, e
 			if len(events) != 1 {
 				return command.HandlerResult{}, es.Errorf(decider.CodeInvalidOutcome, "decider %q: a failure must carry exactly one event, got %d", d.Name, len(events))
 			}
-			return command.Failed(out.Reason, events[0], &version, out.Context), nil
+			expected := version // a copy, so that version itself stays off the heap
+			return command.Failed(out.Reason, events[0], &expected, out.Context), nil
 		}
 		for _, e := range out.Events {
 			state = d.Evolve(state, e)

@@ -24,6 +24,18 @@ func topLevelString(data []byte, field string) (val string, found, ok bool) {
 	if !es.ValidJSON(data) {
 		return "", false, false
 	}
+	return validTopLevelString(data, field)
+}
+
+// validTopLevelString is topLevelString for data known to be valid JSON
+// (it skips the validation). Should data not be valid after all, it
+// answers ok false instead of reading out of bounds.
+func validTopLevelString(data []byte, field string) (val string, found, ok bool) {
+	defer func() {
+		if recover() != nil {
+			val, found, ok = "", false, false
+		}
+	}()
 	i := skipSpace(data, 0)
 	if i >= len(data) || data[i] != '{' {
 		return "", false, false

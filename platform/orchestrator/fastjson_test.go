@@ -86,3 +86,16 @@ func TestCMSEncodingRoundTrips(t *testing.T) {
 		t.Error("encodeCMS accepted invalid state JSON")
 	}
 }
+
+// validTopLevelString trusts its input to be valid JSON but must not panic
+// when it is not: it gives up (ok false) instead.
+func TestValidTopLevelStringOnInvalidInput(t *testing.T) {
+	for _, data := range []string{`{"orderId`, `{"orderId":"o1`, `{"a":[1,`, `{`, `{"a":"x\`, `{"orderId":`} {
+		if _, _, ok := validTopLevelString([]byte(data), "orderId"); ok {
+			t.Errorf("validTopLevelString(%q) answered", data)
+		}
+	}
+	if v, found, ok := validTopLevelString([]byte(`{"a":1,"orderId":"o1"}`), "orderId"); v != "o1" || !found || !ok {
+		t.Fatalf("valid input: %q %v %v", v, found, ok)
+	}
+}

@@ -40,6 +40,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/eventspec/eventspec/es"
@@ -182,6 +183,7 @@ type Orchestrator struct {
 	metrics        metrics.Sink
 	metricsOff     bool // metrics is a no-op: skip measuring
 	queueDepth     QueueDepthFunc
+	names          sync.Map // nameKey → string: derived names (eventIDPrefix, cmsCollection)
 }
 
 // New returns an orchestrator over s that finds handlers in reg.
@@ -407,6 +409,7 @@ func rejected(code, reason string, ctx map[string]any) command.Result {
 // reads the aggregate id.
 func (o *Orchestrator) validateArgs(cmd *command.Command, reg registry.Registration) (string, any, command.Result, bool) {
 	var args any
+	validJSON := true // cmd.Validate checked the payload
 	if reg.Args != nil || reg.Decode != nil {
 		var data json.RawMessage
 		var errs []registry.FieldError
@@ -425,11 +428,12 @@ func (o *Orchestrator) validateArgs(cmd *command.Command, reg registry.Registrat
 			return "", nil, rejected(command.CodeValidation, "Invalid command arguments: "+strings.Join(msgs, ", "), map[string]any{"errors": list}), true
 		}
 		if len(data) > 0 {
+			validJSON = sameBytes(data, cmd.Payload)
 			cmd.Payload = data
 		}
 	}
 	if t := reg.Meta.TargetAggregate; t != nil {
-		id, err := aggregateID(*cmd, t.IDField)
+		id, err := aggregateIDOf(*cmd, t.IDField, validJSON)
 		if err != nil {
 			return "", nil, rejected(command.CodeValidation, "Invalid command arguments: "+err.Error(),
 				map[string]any{"errors": []any{map[string]any{"path": t.IDField, "message": err.Error(), "code": "required"}}}), true
@@ -437,6 +441,11 @@ func (o *Orchestrator) validateArgs(cmd *command.Command, reg registry.Registrat
 		return id, args, command.Result{}, false
 	}
 	return "", args, command.Result{}, false
+}
+
+// sameBytes reports whether a and b are the very same bytes in memory.
+func sameBytes(a, b []byte) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 }
 
 // stored returns the recorded result of commandID, if any.

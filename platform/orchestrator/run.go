@@ -35,7 +35,20 @@ func StreamFor(aggType, id string) es.StreamID { return es.StreamID(aggType + "-
 
 // aggregateID reads the aggregate id from the payload field.
 func aggregateID(cmd command.Command, field string) (string, error) {
-	if id, found, ok := topLevelString(cmd.Payload, field); ok {
+	return aggregateIDOf(cmd, field, false)
+}
+
+// aggregateIDOf is aggregateID; validJSON says the payload is known to be
+// valid JSON (command.Command.Validate checked it).
+func aggregateIDOf(cmd command.Command, field string, validJSON bool) (string, error) {
+	var id string
+	var found, ok bool
+	if validJSON {
+		id, found, ok = validTopLevelString(cmd.Payload, field)
+	} else {
+		id, found, ok = topLevelString(cmd.Payload, field)
+	}
+	if ok {
 		switch {
 		case !found:
 			return "", fmt.Errorf("%s is required", field)
@@ -55,7 +68,7 @@ func aggregateID(cmd command.Command, field string) (string, error) {
 	if !ok {
 		return "", fmt.Errorf("%s is required", field)
 	}
-	var id string
+	id = ""
 	if err := json.Unmarshal(raw, &id); err != nil || id == "" {
 		return "", fmt.Errorf("%s must be a non-empty string", field)
 	}
@@ -73,7 +86,7 @@ func (o *Orchestrator) loadAggregate(ctx context.Context, tx store.Tx, id string
 		return nil, 0, nil
 	}
 	*agg = command.Aggregate{Type: t.Type, ID: id, Stream: StreamFor(t.Type, id)}
-	doc, found, err := store.LookupDocument(ctx, tx.Documents(), CMSCollectionPrefix+t.Type, id)
+	doc, found, err := store.LookupDocument(ctx, tx.Documents(), o.cmsCollection(t.Type), id)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -131,10 +144,7 @@ func classify(ctx context.Context, err error) (command.Result, error) {
 
 // stamp fills the metadata the orchestrator owns on each event.
 func (o *Orchestrator) stamp(cmd command.Command, reg registry.Registration, events []es.Event) []es.Event {
-	prefix := ""
-	if bc := strings.ToLower(reg.Meta.BoundedContext); ids.IsValidPart(bc) {
-		prefix = bc + "_" + ids.EventType + "_"
-	}
+	prefix := o.eventIDPrefix(reg.Meta.BoundedContext)
 	out := make([]es.Event, len(events))
 	for i, e := range events {
 		m := &e.Metadata
@@ -167,6 +177,43 @@ func (o *Orchestrator) stamp(cmd command.Command, reg registry.Registration, eve
 	}
 	return out
 }
+
+// eventIDPrefix returns the prefix of event ids minted for bounded context
+// bc, "<bc lower-cased>_event_" ("" when that is no valid id part).
+func (o *Orchestrator) eventIDPrefix(bc string) string {
+	if p, ok := o.names.Load(nameKey{eventPrefix, bc}); ok {
+		return p.(string)
+	}
+	prefix := ""
+	if lc := strings.ToLower(bc); ids.IsValidPart(lc) {
+		prefix = lc + "_" + ids.EventType + "_"
+	}
+	o.names.Store(nameKey{eventPrefix, bc}, prefix)
+	return prefix
+}
+
+// cmsCollection returns the CMS collection of aggregate type aggType
+// (CMSCollectionPrefix + aggType).
+func (o *Orchestrator) cmsCollection(aggType string) string {
+	if c, ok := o.names.Load(nameKey{cmsCollection, aggType}); ok {
+		return c.(string)
+	}
+	c := CMSCollectionPrefix + aggType
+	o.names.Store(nameKey{cmsCollection, aggType}, c)
+	return c
+}
+
+// nameKey keys the names the orchestrator derives from registered names
+// (bounded contexts, aggregate types), so they are built once.
+type nameKey struct {
+	kind byte
+	name string
+}
+
+const (
+	eventPrefix byte = iota
+	cmsCollection
+)
 
 func abortAppend(err error, stream es.StreamID) error {
 	ctx := map[string]any{"stream": string(stream)}
@@ -384,7 +431,7 @@ func (o *Orchestrator) writeCMS(ctx context.Context, tx store.Tx, agg *command.A
 	if err != nil {
 		return &command.AbortError{ErrCode: command.CodeAppendAbort, Message: "the new CMS state does not encode", Cause: err}
 	}
-	coll := CMSCollectionPrefix + agg.Type
+	coll := o.cmsCollection(agg.Type)
 	if docVersion == 0 {
 		_, err = tx.Documents().Insert(ctx, coll, agg.ID, raw)
 	} else {
