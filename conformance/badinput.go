@@ -26,6 +26,7 @@ func init() {
 		Case{Group: "badinput", Name: "malformed-queries", Run: badQueries},
 		Case{Group: "badinput", Name: "negative-limits-positions-and-cursors", Run: badNegatives},
 		Case{Group: "badinput", Name: "invalid-collections-keys-and-data", Run: badDocuments},
+		Case{Group: "badinput", Name: "invalid-index-entries-and-listings", Run: badIndexes},
 		Case{Group: "badinput", Name: "unknown-collection-reads-as-empty", Run: badUnknownCollection},
 		Case{Group: "badinput", Name: "invalid-idempotency-keys", Run: badIdempotencyKeys},
 		Case{Group: "badinput", Name: "rejected-call-inside-a-unit-writes-nothing", Run: badInsideUnit},
@@ -436,6 +437,78 @@ func badDocuments(t T, s store.Store, env Env) {
 	k.wantDoc("the existing document after the rejected calls", existing)
 	keys, _ := k.listKeys("docs", store.ListOptions{})
 	k.diff("keys after the rejected calls", []string{"d"}, keys)
+}
+
+// badIndexes: InsertIndexed validates the document as Insert does and its
+// entries — invalid index names and duplicate or too many entries are
+// INVALID_ARGUMENT, invalid index keys INVALID_KEY, each naming the entry —
+// and writes nothing, entries included; ListIndex rejects invalid
+// collections (INVALID_COLLECTION), index names, negative limits and
+// prefixes or cursors that are not UTF-8 (INVALID_ARGUMENT).
+func badIndexes(t T, s store.Store, env Env) {
+	k := newKit(t, s, env)
+	existing := k.insertIndexed("docs", "d", `{"v":1}`, store.IndexEntry{Index: "i", Key: "k"})
+	insert := func(what string, code es.Code, mentions []string, coll, key string, data json.RawMessage, entries ...store.IndexEntry) badCall {
+		return badCall{what, code, mentions, func(ctx context.Context, tx store.Tx) error {
+			_, err := tx.Documents().InsertIndexed(ctx, coll, key, data, entries...)
+			return err
+		}}
+	}
+	list := func(what string, code es.Code, mentions []string, coll, index string, opts store.ListOptions) badCall {
+		return badCall{what, code, mentions, func(ctx context.Context, tx store.Tx) error {
+			_, err := tx.Documents().ListIndex(ctx, coll, index, opts)
+			return err
+		}}
+	}
+	data := json.RawMessage(`{}`)
+	ok := store.IndexEntry{Index: "i", Key: "k2"}
+	var calls []badCall
+	for _, n := range []struct {
+		name string
+		s    string
+	}{
+		{"empty", ""},
+		{"too long", strings.Repeat("n", es.MaxNameBytes+1)},
+		{"with NUL", "a\x00b"},
+		{"with tab", "a\tb"},
+		{"not UTF-8", "a\xffb"},
+	} {
+		calls = append(calls,
+			insert("InsertIndexed in a collection named "+n.name, es.CodeInvalidCollection, []string{"collection"}, n.s, "new", data, ok),
+			insert("InsertIndexed of a key "+n.name, es.CodeInvalidKey, []string{"key"}, "docs", n.s, data, ok),
+			insert("InsertIndexed with an index name "+n.name, es.CodeInvalidArgument, []string{"entries[1]", "index name"},
+				"docs", "new", data, ok, store.IndexEntry{Index: n.s, Key: "k"}),
+			insert("InsertIndexed with an index key "+n.name, es.CodeInvalidKey, []string{"entries[1]", "index key", `"j"`},
+				"docs", "new", data, ok, store.IndexEntry{Index: "j", Key: n.s}),
+			list("ListIndex in a collection named "+n.name, es.CodeInvalidCollection, []string{"collection"}, n.s, "i", store.ListOptions{}),
+			list("ListIndex of an index named "+n.name, es.CodeInvalidArgument, []string{"index name"}, "docs", n.s, store.ListOptions{}),
+		)
+	}
+	five := []store.IndexEntry{{Index: "a", Key: "k"}, {Index: "b", Key: "k"}, {Index: "c", Key: "k"}, {Index: "d", Key: "k"}, {Index: "e", Key: "k"}}
+	calls = append(calls,
+		insert("InsertIndexed with 5 entries", es.CodeInvalidArgument, []string{"5 index entries", "at most 4"}, "docs", "new", data, five...),
+		insert("InsertIndexed naming one index twice", es.CodeInvalidArgument, []string{"entries[0]", "[2]", `"i"`},
+			"docs", "new", data, ok, store.IndexEntry{Index: "j", Key: "k"}, store.IndexEntry{Index: "i", Key: "k3"}),
+		insert("InsertIndexed with empty data", es.CodeInvalidArgument, []string{"data"}, "docs", "new", nil, ok),
+		insert("InsertIndexed with invalid JSON", es.CodeInvalidArgument, []string{"data"}, "docs", "new", json.RawMessage(`{"v":`), ok),
+		insert("InsertIndexed with data over the limit", es.CodePayloadTooLarge, []string{"data"}, "docs", "new", jsonString(es.MaxPayloadBytes+1), ok),
+		list("ListIndex with limit -1", es.CodeInvalidArgument, []string{"-1"}, "docs", "i", store.ListOptions{Limit: -1}),
+		list("ListIndex with a prefix that is not UTF-8", es.CodeInvalidArgument, []string{"UTF-8"}, "docs", "i", store.ListOptions{Prefix: "\xff"}),
+		list("ListIndex with a cursor that is not UTF-8", es.CodeInvalidArgument, []string{"UTF-8"}, "docs", "i", store.ListOptions{After: "k\x00\xff"}),
+	)
+	k.reject(calls...)
+	k.wantDoc("the existing document after the rejected calls", existing)
+	k.wantNoDoc("after the rejected inserts", "docs", "new")
+	keys, _ := k.listKeys("docs", store.ListOptions{})
+	k.diff("keys after the rejected calls", []string{"d"}, keys)
+	for _, index := range []string{"i", "j", "a", "e"} {
+		keys, _ := k.indexKeys("docs", index, store.ListOptions{})
+		want := []string{}
+		if index == "i" {
+			want = []string{"d"}
+		}
+		k.diff("index "+index+" after the rejected calls", want, keys)
+	}
 }
 
 // badUnknownCollection: collections need no declaration; one never written

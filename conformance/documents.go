@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -28,6 +29,12 @@ func init() {
 		Case{Group: "documents", Name: "list-prefix-in-byte-order", Run: docListPrefix},
 		Case{Group: "documents", Name: "list-pages-with-cursor-and-limit", Run: docListCursor},
 		Case{Group: "documents", Name: "list-default-limit-cap-and-2500-docs", Run: docListLarge},
+		Case{Group: "documents", Name: "index-lists-by-index-key-then-document-key", Run: docIndexOrder},
+		Case{Group: "documents", Name: "index-prefix-is-literal-on-the-index-key", Run: docIndexPrefix},
+		Case{Group: "documents", Name: "index-pages-across-equal-index-keys", Run: docIndexPaging},
+		Case{Group: "documents", Name: "index-entries-survive-update-and-go-with-delete", Run: docIndexLifecycle},
+		Case{Group: "documents", Name: "index-entries-roll-back-with-their-unit", Run: docIndexRollback},
+		Case{Group: "documents", Name: "index-1200-documents-out-of-order", Run: docIndexLarge},
 	)
 }
 
@@ -441,5 +448,442 @@ func docListLarge(t T, s store.Store, env Env) {
 				break
 			}
 		}
+	}
+}
+
+// --- secondary indexes ---------------------------------------------------
+
+// insertIndexed inserts a document with index entries in its own unit of work.
+func (k *kit) insertIndexed(collection, key, data string, entries ...store.IndexEntry) store.Document {
+	k.t.Helper()
+	var d store.Document
+	k.atomic(fmt.Sprintf("inserting %s/%s with entries %v", collection, key, entries), func(tx store.Tx) error {
+		var err error
+		d, err = tx.Documents().InsertIndexed(k.ctx(), collection, key, json.RawMessage(data), entries...)
+		return err
+	})
+	return d
+}
+
+// listIndex lists one page of an index in its own unit of work.
+func (k *kit) listIndex(collection, index string, opts store.ListOptions) (store.DocumentPage, error) {
+	k.t.Helper()
+	var p store.DocumentPage
+	err := k.try(fmt.Sprintf("listing index %s of %s %+v", index, collection, opts), func(tx store.Tx) error {
+		var err error
+		p, err = tx.Documents().ListIndex(k.ctx(), collection, index, opts)
+		return err
+	})
+	return p, err
+}
+
+// indexKeys lists one page of an index and returns its document keys and
+// Next; it stops the case on error.
+func (k *kit) indexKeys(collection, index string, opts store.ListOptions) (keys []string, next string) {
+	k.t.Helper()
+	p, err := k.listIndex(collection, index, opts)
+	if err != nil {
+		k.t.Fatalf("listing index %s of %s %+v: %v", index, collection, opts, err)
+	}
+	keys = []string{}
+	for _, d := range p.Documents {
+		keys = append(keys, d.Key)
+	}
+	return keys, p.Next
+}
+
+func ix(index, key string) store.IndexEntry { return store.IndexEntry{Index: index, Key: key} }
+
+// docIndexOrder: ListIndex returns the documents that have an entry in the
+// index, in ascending byte order of (index key, document key) whatever the
+// insertion order, each document as Get returns it; documents without an
+// entry, entries in other indexes and other collections are not listed.
+func docIndexOrder(t T, s store.Store, env Env) {
+	k := newKit(t, s, env)
+	var docs []store.Document
+	k.atomic("insert indexed documents out of order", func(tx store.Tx) error {
+		for _, d := range []struct {
+			key, data string
+			entries   []store.IndexEntry
+		}{
+			{"d5", `{"n":5}`, []store.IndexEntry{ix("by-day", "2024-03-02"), ix("by-owner", "bob")}},
+			{"d1", `{"n":1}`, []store.IndexEntry{ix("by-owner", "ann"), ix("by-day", "2024-03-02")}},
+			{"d3", `{"n":3}`, []store.IndexEntry{ix("by-day", "2024-03-01")}},
+			{"d4", `{"n":4}`, []store.IndexEntry{ix("by-day", "2024-03-01"), ix("by-owner", "ann"), ix("x", "1"), ix("y", "2")}},
+			{"d0", `{"n":0}`, nil},
+			{"d2", `{"n":2}`, []store.IndexEntry{ix("by-day", "2024-02-29")}},
+		} {
+			doc, err := tx.Documents().InsertIndexed(k.ctx(), "orders", d.key, json.RawMessage(d.data), d.entries...)
+			if err != nil {
+				return fmt.Errorf("insert %s: %w", d.key, err)
+			}
+			docs = append(docs, doc)
+		}
+		// Read back inside the unit of work, too.
+		p, err := tx.Documents().ListIndex(k.ctx(), "orders", "by-day", store.ListOptions{})
+		if err != nil {
+			return err
+		}
+		got := []string{}
+		for _, d := range p.Documents {
+			got = append(got, d.Key)
+		}
+		k.diff("by-day inside the inserting unit of work", []string{"d2", "d3", "d4", "d1", "d5"}, got)
+		return nil
+	})
+	k.insertDoc("orders", "d9", `{"n":9}`)
+	k.insertIndexed("other", "d1", `{"n":"other"}`, ix("by-day", "2024-01-01"))
+	for _, d := range docs {
+		if d.Version != 1 || !d.UpdatedAt.Equal(k.now()) {
+			t.Errorf("InsertIndexed %s: version %d, updated %v; want 1, %v", d.Key, d.Version, d.UpdatedAt, k.now())
+		}
+	}
+
+	p, err := k.listIndex("orders", "by-day", store.ListOptions{})
+	if err != nil {
+		t.Fatalf("list by-day: %v", err)
+	}
+	want := []documentView{}
+	for _, key := range []string{"d2", "d3", "d4", "d1", "d5"} {
+		d, err := k.getDoc("orders", key)
+		if err != nil {
+			t.Fatalf("get %s: %v", key, err)
+		}
+		want = append(want, docView(d))
+	}
+	got := []documentView{}
+	for _, d := range p.Documents {
+		got = append(got, docView(d))
+	}
+	k.diff("by-day: documents in (index key, document key) order, as Get returns them", want, got)
+	if p.Next != "" {
+		t.Errorf("by-day: Next %q on the only page, want empty", p.Next)
+	}
+	for _, c := range []struct {
+		coll, index string
+		want        []string
+	}{
+		{"orders", "by-owner", []string{"d1", "d4", "d5"}},
+		{"orders", "x", []string{"d4"}},
+		{"orders", "y", []string{"d4"}},
+		{"orders", "by-nothing", []string{}},
+		{"other", "by-day", []string{"d1"}},
+		{"other", "by-owner", []string{}},
+		{"never-used", "by-day", []string{}},
+	} {
+		keys, next := k.indexKeys(c.coll, c.index, store.ListOptions{})
+		k.diff("index "+c.index+" of "+c.coll, c.want, keys)
+		if next != "" {
+			t.Errorf("index %s of %s: Next %q on the only page, want empty", c.index, c.coll, next)
+		}
+	}
+	keys, _ := k.listKeys("orders", store.ListOptions{})
+	k.diff("List of the collection (entries are not documents)", []string{"d0", "d1", "d2", "d3", "d4", "d5", "d9"}, keys)
+}
+
+// docIndexPrefix: Prefix selects index keys in byte order and literally
+// ("_", "%" and "\" are not wildcards); it never matches document keys.
+func docIndexPrefix(t T, s store.Store, env Env) {
+	k := newKit(t, s, env)
+	indexKeys := []string{"b", "ä", "a_1", "A", "ab", "a%x", "a", "a-1", `a\b`, "B", "a1"}
+	k.atomic("insert indexed documents", func(tx store.Tx) error {
+		for i, ik := range indexKeys {
+			// Document keys sort against their index keys, so a listing by
+			// document key would differ.
+			if _, err := tx.Documents().InsertIndexed(k.ctx(), "keys", fmt.Sprintf("doc-%02d", len(indexKeys)-i), json.RawMessage(`1`), ix("ik", ik)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	docOf := map[string]string{}
+	for i, ik := range indexKeys {
+		docOf[ik] = fmt.Sprintf("doc-%02d", len(indexKeys)-i)
+	}
+	docs := func(iks ...string) []string {
+		out := []string{}
+		for _, ik := range iks {
+			out = append(out, docOf[ik])
+		}
+		return out
+	}
+	for _, c := range []struct {
+		prefix string
+		want   []string
+	}{
+		{"", docs("A", "B", "a", "a%x", "a-1", "a1", `a\b`, "a_1", "ab", "b", "ä")},
+		{"a", docs("a", "a%x", "a-1", "a1", `a\b`, "a_1", "ab")},
+		{"a_", docs("a_1")},
+		{"a%", docs("a%x")},
+		{`a\`, docs(`a\b`)},
+		{"A", docs("A")},
+		{"ä", docs("ä")},
+		{"ab", docs("ab")},
+		{"abc", []string{}},
+		{"doc", []string{}},
+		{"zz", []string{}},
+		{"a\x00", []string{}},
+	} {
+		got, next := k.indexKeys("keys", "ik", store.ListOptions{Prefix: c.prefix})
+		k.diff(fmt.Sprintf("index keys with prefix %q", c.prefix), c.want, got)
+		if next != "" {
+			t.Errorf("prefix %q: Next is %q on the only page, want empty", c.prefix, next)
+		}
+	}
+}
+
+// docIndexPaging: pages follow After and Limit across many documents
+// sharing an index key; Next is the last document's store.IndexCursor and
+// empty on the last page. An index key alone as After starts at that key;
+// the key followed by "\x01" skips it; a cursor with a prefix works.
+func docIndexPaging(t T, s store.Store, env Env) {
+	k := newKit(t, s, env)
+	k.atomic("insert", func(tx store.Tx) error {
+		for _, d := range []struct{ key, ik string }{
+			{"e3", "t2"}, {"e1", "t2"}, {"z", "t1"}, {"e2", "t2"}, {"a", "t3"}, {"e0", "t2"}, {"m", "t2x"}, {"b", "t10"},
+		} {
+			if _, err := tx.Documents().InsertIndexed(k.ctx(), "c", d.key, json.RawMessage(`{}`), ix("at", d.ik)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	type page struct {
+		Keys []string
+		Next string
+	}
+	var pages []page
+	opts := store.ListOptions{Limit: 3}
+	for i := 0; i < 6; i++ {
+		keys, next := k.indexKeys("c", "at", opts)
+		pages = append(pages, page{keys, next})
+		if next == "" {
+			break
+		}
+		opts.After = next
+	}
+	k.diff("pages of limit 3", []page{
+		{[]string{"z", "b", "e0"}, store.IndexCursor("t2", "e0")},
+		{[]string{"e1", "e2", "e3"}, store.IndexCursor("t2", "e3")},
+		{[]string{"m", "a"}, ""},
+	}, pages)
+	for _, c := range []struct {
+		what string
+		opts store.ListOptions
+		want page
+	}{
+		{"after an index key alone", store.ListOptions{After: "t2"}, page{[]string{"e0", "e1", "e2", "e3", "m", "a"}, ""}},
+		{"after an index key and \\x01", store.ListOptions{After: "t2\x01"}, page{[]string{"m", "a"}, ""}},
+		{"after a cursor between documents", store.ListOptions{After: store.IndexCursor("t2", "e15"), Limit: 2}, page{[]string{"e2", "e3"}, store.IndexCursor("t2", "e3")}},
+		{"prefix t2, from the start", store.ListOptions{Prefix: "t2", Limit: 4}, page{[]string{"e0", "e1", "e2", "e3"}, store.IndexCursor("t2", "e3")}},
+		{"prefix t2, after e3", store.ListOptions{Prefix: "t2", After: store.IndexCursor("t2", "e3")}, page{[]string{"m"}, ""}},
+		{"prefix t2, after a cursor before the prefix", store.ListOptions{Prefix: "t2", After: store.IndexCursor("t1", "zz")}, page{[]string{"e0", "e1", "e2", "e3", "m"}, ""}},
+		{"prefix t1, after a cursor past the prefix", store.ListOptions{Prefix: "t1", After: store.IndexCursor("t2", "e0")}, page{[]string{}, ""}},
+		{"after the last entry", store.ListOptions{After: store.IndexCursor("t3", "a")}, page{[]string{}, ""}},
+		{"exactly one page", store.ListOptions{Limit: 8}, page{[]string{"z", "b", "e0", "e1", "e2", "e3", "m", "a"}, ""}},
+	} {
+		keys, next := k.indexKeys("c", "at", c.opts)
+		k.diff(c.what, c.want, page{keys, next})
+	}
+}
+
+// docIndexLifecycle: Update keeps a document's entries (the listing shows
+// the new data and version); Delete removes them; a key inserted again
+// without entries is not listed, one inserted with new entries is listed
+// under them only.
+func docIndexLifecycle(t T, s store.Store, env Env) {
+	k := newKit(t, s, env)
+	k.insertIndexed("c", "a", `{"v":1}`, ix("i1", "k1"), ix("i2", "k9"))
+	k.insertIndexed("c", "b", `{"v":1}`, ix("i1", "k2"))
+	env.Clock.Advance(time.Minute)
+	var upd store.Document
+	k.atomic("update a twice", func(tx store.Tx) error {
+		if _, err := tx.Documents().Update(k.ctx(), "c", "a", 1, json.RawMessage(`{"v":2}`)); err != nil {
+			return err
+		}
+		var err error
+		upd, err = tx.Documents().Update(k.ctx(), "c", "a", 2, json.RawMessage(`{"v":3}`))
+		return err
+	})
+	p, err := k.listIndex("c", "i1", store.ListOptions{})
+	if err != nil {
+		t.Fatalf("list i1: %v", err)
+	}
+	if len(p.Documents) != 2 {
+		t.Fatalf("i1 after the update lists %d documents, want 2", len(p.Documents))
+	}
+	k.diff("a as listed by i1 after the update", docView(upd), docView(p.Documents[0]))
+	keys, _ := k.indexKeys("c", "i2", store.ListOptions{})
+	k.diff("i2 after the update", []string{"a"}, keys)
+
+	if err := k.try("delete a", func(tx store.Tx) error { return tx.Documents().Delete(k.ctx(), "c", "a", 3) }); err != nil {
+		t.Fatalf("delete a: %v", err)
+	}
+	keys, _ = k.indexKeys("c", "i1", store.ListOptions{})
+	k.diff("i1 after deleting a", []string{"b"}, keys)
+	keys, _ = k.indexKeys("c", "i2", store.ListOptions{})
+	k.diff("i2 after deleting a", []string{}, keys)
+
+	k.insertDoc("c", "a", `{"v":"plain"}`)
+	keys, _ = k.indexKeys("c", "i1", store.ListOptions{})
+	k.diff("i1 after inserting a again without entries", []string{"b"}, keys)
+	if err := k.try("delete a again", func(tx store.Tx) error { return tx.Documents().Delete(k.ctx(), "c", "a", 0) }); err != nil {
+		t.Fatalf("delete a again: %v", err)
+	}
+	k.insertIndexed("c", "a", `{"v":"new"}`, ix("i2", "k0"), ix("i3", "k0"))
+	for _, c := range []struct {
+		index string
+		want  []string
+	}{{"i1", []string{"b"}}, {"i2", []string{"a"}}, {"i3", []string{"a"}}} {
+		keys, _ := k.indexKeys("c", c.index, store.ListOptions{})
+		k.diff(c.index+" after inserting a with new entries", c.want, keys)
+	}
+	if err := k.try("delete b at any version", func(tx store.Tx) error { return tx.Documents().Delete(k.ctx(), "c", "b", 0) }); err != nil {
+		t.Fatalf("delete b: %v", err)
+	}
+	keys, _ = k.indexKeys("c", "i1", store.ListOptions{})
+	k.diff("i1 after deleting b", []string{}, keys)
+}
+
+// docIndexRollback: a rolled-back unit of work leaves no entry of the
+// documents it inserted and restores the entries of those it deleted; an
+// insert over an existing key (VERSION_CONFLICT) files nothing and keeps
+// the existing document's entries.
+func docIndexRollback(t T, s store.Store, env Env) {
+	k := newKit(t, s, env)
+	k.insertIndexed("c", "keep", `1`, ix("i", "m"))
+	errBoom := errors.New("boom")
+	err := k.try("a unit that inserts, deletes, then fails", func(tx store.Tx) error {
+		d := tx.Documents()
+		if _, err := d.InsertIndexed(k.ctx(), "c", "new", json.RawMessage(`2`), ix("i", "a"), ix("j", "a")); err != nil {
+			return err
+		}
+		if err := d.Delete(k.ctx(), "c", "keep", 1); err != nil {
+			return err
+		}
+		if _, err := d.InsertIndexed(k.ctx(), "c", "keep", json.RawMessage(`3`), ix("i", "z")); err != nil {
+			return err
+		}
+		p, err := d.ListIndex(k.ctx(), "c", "i", store.ListOptions{})
+		if err != nil {
+			return err
+		}
+		got := []string{}
+		for _, x := range p.Documents {
+			got = append(got, x.Key+"="+string(x.Data))
+		}
+		k.diff("index i inside the failing unit", []string{"new=2", "keep=3"}, got)
+		return errBoom
+	})
+	if !errors.Is(err, errBoom) {
+		t.Fatalf("the failing unit returned %v, want boom", err)
+	}
+	for _, c := range []struct {
+		index string
+		want  []string
+	}{{"i", []string{"keep"}}, {"j", []string{}}} {
+		keys, _ := k.indexKeys("c", c.index, store.ListOptions{})
+		k.diff("index "+c.index+" after the rollback", c.want, keys)
+	}
+	p, err := k.listIndex("c", "i", store.ListOptions{Prefix: "m"})
+	if err != nil || len(p.Documents) != 1 || string(p.Documents[0].Data) != "1" {
+		t.Errorf("keep under its old entry m after the rollback: %+v, %v; want data 1", p.Documents, err)
+	}
+
+	err = k.try("insert over an existing key with entries", func(tx store.Tx) error {
+		_, err := tx.Documents().InsertIndexed(k.ctx(), "c", "keep", json.RawMessage(`4`), ix("i", "b"), ix("k", "b"))
+		return err
+	})
+	k.wantCode("insert over an existing key with entries", err, es.CodeVersionConflict)
+	for _, c := range []struct {
+		index, prefix string
+		want          []string
+	}{{"i", "", []string{"keep"}}, {"i", "b", []string{}}, {"k", "", []string{}}} {
+		keys, _ := k.indexKeys("c", c.index, store.ListOptions{Prefix: c.prefix})
+		k.diff(fmt.Sprintf("index %s prefix %q after the rejected insert", c.index, c.prefix), c.want, keys)
+	}
+}
+
+// docIndexLarge: 1,200 documents filed in descending, ascending and
+// scattered order, many per index key — a zero limit gives
+// DefaultListLimit, a huge one MaxListLimit, and paging visits every
+// document exactly once in (index key, document key) order.
+func docIndexLarge(t T, s store.Store, env Env) {
+	k := newKit(t, s, env)
+	const n = 1200
+	ikOf := func(i int) string { return fmt.Sprintf("t%03d", (i*7)%150) } // 8 documents per index key
+	order := make([]int, 0, n)
+	for i := n - 1; i >= n-400; i-- {
+		order = append(order, i)
+	}
+	for i := 0; i < 400; i++ {
+		order = append(order, i)
+	}
+	for i := 400; i < 800; i++ {
+		order = append(order, 400+(i*37)%400)
+	}
+	for batch := 0; batch < n; batch += 400 {
+		k.atomic(fmt.Sprintf("insert documents %d..%d", batch, batch+399), func(tx store.Tx) error {
+			for _, i := range order[batch : batch+400] {
+				if _, err := tx.Documents().InsertIndexed(k.ctx(), "bulk", fmt.Sprintf("doc-%04d", i), json.RawMessage(fmt.Sprintf(`{"i":%d}`, i)), ix("at", ikOf(i))); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	type entry struct{ ik, key string }
+	want := make([]entry, 0, n)
+	for i := 0; i < n; i++ {
+		want = append(want, entry{ikOf(i), fmt.Sprintf("doc-%04d", i)})
+	}
+	slices.SortFunc(want, func(a, b entry) int {
+		if c := strings.Compare(a.ik, b.ik); c != 0 {
+			return c
+		}
+		return strings.Compare(a.key, b.key)
+	})
+	p, err := k.listIndex("bulk", "at", store.ListOptions{})
+	if err != nil {
+		t.Fatalf("limit 0: %v", err)
+	}
+	if w := want[store.DefaultListLimit-1]; len(p.Documents) != store.DefaultListLimit || p.Next != store.IndexCursor(w.ik, w.key) {
+		t.Errorf("limit 0: %d documents, Next %q; want %d and %q", len(p.Documents), p.Next, store.DefaultListLimit, store.IndexCursor(w.ik, w.key))
+	}
+	p, err = k.listIndex("bulk", "at", store.ListOptions{Limit: 5000})
+	if err != nil {
+		t.Fatalf("limit 5000: %v", err)
+	}
+	if w := want[store.MaxListLimit-1]; len(p.Documents) != store.MaxListLimit || p.Next != store.IndexCursor(w.ik, w.key) {
+		t.Errorf("limit 5000: %d documents, Next %q; want %d (the cap) and %q", len(p.Documents), p.Next, store.MaxListLimit, store.IndexCursor(w.ik, w.key))
+	}
+	for _, limit := range []int{1000, 7} {
+		var got []string
+		opts := store.ListOptions{Limit: limit}
+		for pages := 0; ; pages++ {
+			if pages > n {
+				t.Fatalf("limit %d: paging did not end", limit)
+			}
+			p, err := k.listIndex("bulk", "at", opts)
+			if err != nil {
+				t.Fatalf("limit %d: %v", limit, err)
+			}
+			for _, d := range p.Documents {
+				var i int
+				if _, err := fmt.Sscanf(d.Key, "doc-%04d", &i); err != nil || string(d.Data) != fmt.Sprintf(`{"i":%d}`, i) {
+					t.Fatalf("limit %d: listed %s with data %s", limit, d.Key, d.Data)
+				}
+				got = append(got, d.Key)
+			}
+			if p.Next == "" {
+				break
+			}
+			opts.After = p.Next
+		}
+		wantKeys := make([]string, 0, n)
+		for _, w := range want {
+			wantKeys = append(wantKeys, w.key)
+		}
+		k.diff(fmt.Sprintf("limit %d: every document once, in order", limit), wantKeys, got)
 	}
 }

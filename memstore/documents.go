@@ -15,11 +15,14 @@ import (
 // documents is a tx seen as store.Documents.
 type documents tx
 
-// collection holds one collection's documents and its keys in ascending
-// byte order (for List).
+// collection holds one collection's documents, its keys in ascending
+// byte order (for List) and its secondary indexes (for ListIndex).
 type collection struct {
 	docs map[string]*docRec
 	keys []string
+	// indexes maps an index name to its entries; nil until the first
+	// indexed insert.
+	indexes map[string]*docIndex
 }
 
 // docRec is one stored document version. Records are never mutated: an
@@ -28,11 +31,23 @@ type docRec struct {
 	data      []byte
 	version   int64
 	updatedAt time.Time
+	// ix lists the document's index entries; every version of a document
+	// shares the slice of its first (entries never change).
+	ix []ixRef
 }
 
+// ixRef is one index entry of a document: the index and the entry's
+// store.IndexCursor (index key, NUL, document key).
+type ixRef struct {
+	index, cursor string
+}
+
+// put installs d under key: a key new to the collection is added to the
+// key list and its entries to the indexes (an update keeps both).
 func (c *collection) put(key string, d *docRec) {
 	if _, ok := c.docs[key]; !ok {
 		c.addKey(key)
+		c.addEntries(d)
 	}
 	c.docs[key] = d
 }
@@ -50,12 +65,71 @@ func (c *collection) addKey(key string) {
 }
 
 func (c *collection) remove(key string) {
-	if _, ok := c.docs[key]; !ok {
+	r, ok := c.docs[key]
+	if !ok {
 		return
 	}
 	delete(c.docs, key)
 	if i, ok := slices.BinarySearch(c.keys, key); ok {
 		c.keys = slices.Delete(c.keys, i, i+1)
+	}
+	for _, e := range r.ix {
+		c.indexes[e.index].remove(e.cursor)
+	}
+}
+
+// addEntries files d's index entries.
+func (c *collection) addEntries(d *docRec) {
+	if len(d.ix) == 0 {
+		return
+	}
+	if c.indexes == nil {
+		c.indexes = make(map[string]*docIndex)
+	}
+	for _, e := range d.ix {
+		ix := c.indexes[e.index]
+		if ix == nil {
+			ix = &docIndex{}
+			c.indexes[e.index] = ix
+		}
+		ix.add(e.cursor)
+	}
+}
+
+// docIndex is one secondary index of a collection: the cursors
+// (store.IndexCursor) of its entries in ascending byte order, which is the
+// order of (index key, document key). Cursors are unique: a document has at
+// most one entry per index.
+//
+// Entries usually arrive in increasing order (time- or sequence-ordered
+// index keys) and leave from the front (expiry): both are O(1) amortized.
+// Any other insert or removal is a binary search and a copy.
+type docIndex struct {
+	cursors []string
+}
+
+func (x *docIndex) add(cursor string) {
+	if n := len(x.cursors); n == 0 || cursor > x.cursors[n-1] {
+		x.cursors = append(x.cursors, cursor)
+		return
+	}
+	i, _ := slices.BinarySearch(x.cursors, cursor)
+	x.cursors = slices.Insert(x.cursors, i, cursor)
+}
+
+func (x *docIndex) remove(cursor string) {
+	switch n := len(x.cursors); {
+	case n == 0:
+	case x.cursors[0] == cursor:
+		x.cursors[0] = "" // release the string; append reallocates from the live part
+		x.cursors = x.cursors[1:]
+	case x.cursors[n-1] == cursor:
+		x.cursors[n-1] = ""
+		x.cursors = x.cursors[:n-1]
+	default:
+		if i, ok := slices.BinarySearch(x.cursors, cursor); ok {
+			x.cursors = slices.Delete(x.cursors, i, i+1)
+		}
 	}
 }
 
@@ -84,6 +158,7 @@ func (t *tx) setDoc(coll, key string, d *docRec) {
 		c.remove(key)
 	case prev == nil:
 		c.addKey(key)
+		c.addEntries(d)
 		c.docs[key] = d
 	default:
 		c.docs[key] = d
@@ -162,6 +237,58 @@ func (d *documents) Insert(ctx context.Context, coll, key string, data json.RawM
 	return r.written(coll, key, data), nil
 }
 
+// InsertIndexed is Insert that also files the document under entries
+// (store.Documents.InsertIndexed); the entries are undone with the insert.
+func (d *documents) InsertIndexed(ctx context.Context, coll, key string, data json.RawMessage, entries ...store.IndexEntry) (store.Document, error) {
+	t := (*tx)(d)
+	if err := store.ValidateDocumentRef(coll, key); err != nil {
+		return store.Document{}, err
+	}
+	if err := store.ValidateDocumentData(coll, key, data); err != nil {
+		return store.Document{}, err
+	}
+	if err := store.ValidateIndexEntries(coll, key, entries); err != nil {
+		return store.Document{}, err
+	}
+	if err := t.beginWrite(ctx, "document insert"); err != nil {
+		return store.Document{}, err
+	}
+	defer t.s.mu.Unlock()
+	if r := t.s.st.doc(coll, key); r != nil {
+		return store.Document{}, &es.VersionConflictError{Collection: coll, Key: key, Expected: 0, Actual: r.version}
+	}
+	r := &docRec{data: slices.Clone(data), version: 1, updatedAt: t.now(), ix: indexRefs(key, entries)}
+	t.setDoc(coll, key, r)
+	return r.written(coll, key, data), nil
+}
+
+// indexRefs builds the entries' cursors in one string allocation.
+func indexRefs(key string, entries []store.IndexEntry) []ixRef {
+	if len(entries) == 0 {
+		return nil
+	}
+	n := 0
+	for _, e := range entries {
+		n += len(e.Key) + 1 + len(key)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, e := range entries {
+		b.WriteString(e.Key)
+		b.WriteByte(0)
+		b.WriteString(key)
+	}
+	all := b.String()
+	refs := make([]ixRef, len(entries))
+	at := 0
+	for i, e := range entries {
+		end := at + len(e.Key) + 1 + len(key)
+		refs[i] = ixRef{index: e.Index, cursor: all[at:end]}
+		at = end
+	}
+	return refs
+}
+
 // Update replaces the document iff its version is expected (> 0).
 func (d *documents) Update(ctx context.Context, coll, key string, expected int64, data json.RawMessage) (store.Document, error) {
 	t := (*tx)(d)
@@ -185,7 +312,7 @@ func (d *documents) Update(ctx context.Context, coll, key string, expected int64
 	if cur.version != expected {
 		return store.Document{}, &es.VersionConflictError{Collection: coll, Key: key, Expected: expected, Actual: cur.version}
 	}
-	r := &docRec{data: slices.Clone(data), version: cur.version + 1, updatedAt: t.now()}
+	r := &docRec{data: slices.Clone(data), version: cur.version + 1, updatedAt: t.now(), ix: cur.ix}
 	t.setDoc(coll, key, r)
 	return r.written(coll, key, data), nil
 }
@@ -254,6 +381,55 @@ func (d *documents) List(ctx context.Context, coll string, opts store.ListOption
 			break
 		}
 		page.Documents = append(page.Documents, c.docs[k].export(coll, k))
+	}
+	return page, nil
+}
+
+// ListIndex returns the documents with an entry in index whose index key
+// starts with opts.Prefix and whose store.IndexCursor sorts after
+// opts.After, in ascending byte order of (index key, document key). Next is
+// the last document's cursor when more follow, else empty. An unknown
+// collection or index lists as empty.
+func (d *documents) ListIndex(ctx context.Context, coll, index string, opts store.ListOptions) (store.DocumentPage, error) {
+	t := (*tx)(d)
+	limit, err := store.ValidateListIndex(coll, index, opts)
+	if err != nil {
+		return store.DocumentPage{}, err
+	}
+	if err := t.begin(ctx); err != nil {
+		return store.DocumentPage{}, err
+	}
+	defer t.s.mu.Unlock()
+	var page store.DocumentPage
+	c := t.s.st.collections[coll]
+	if c == nil || c.indexes[index] == nil || strings.IndexByte(opts.Prefix, 0) >= 0 {
+		// Index keys hold no NUL: a prefix with one matches nothing.
+		return page, nil
+	}
+	cursors := c.indexes[index].cursors
+	// Start at the first cursor > After and >= Prefix. A cursor starts with
+	// Prefix iff its index key does (the NUL after the index key never
+	// matches a prefix byte).
+	i, found := slices.BinarySearch(cursors, opts.After)
+	if found {
+		i++
+	}
+	if j, _ := slices.BinarySearch(cursors, opts.Prefix); j > i {
+		i = j
+	}
+	last := ""
+	for ; i < len(cursors); i++ {
+		cur := cursors[i]
+		if !strings.HasPrefix(cur, opts.Prefix) {
+			break
+		}
+		if len(page.Documents) == limit {
+			page.Next = last
+			break
+		}
+		key := cur[strings.IndexByte(cur, 0)+1:]
+		page.Documents = append(page.Documents, c.docs[key].export(coll, key))
+		last = cur
 	}
 	return page, nil
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
@@ -79,6 +81,48 @@ func (d *documents) Insert(ctx context.Context, coll, key string, data json.RawM
 	tag, err := t.ptx.Exec(ctx, t.s.q.docInsert, coll, key, []byte(data), ns)
 	if err != nil {
 		return store.Document{}, t.dbErr("inserting a document", err)
+	}
+	if tag.RowsAffected() == 0 {
+		v, err := t.docVersion(ctx, coll, key)
+		if err != nil {
+			return store.Document{}, err
+		}
+		return store.Document{}, &es.VersionConflictError{Collection: coll, Key: key, Expected: 0, Actual: v}
+	}
+	return store.Document{Collection: coll, Key: key, Data: cloneBytes(data), Version: 1, UpdatedAt: fromNS(ns)}, nil
+}
+
+// InsertIndexed is Insert that also files the document under entries
+// (store.Documents.InsertIndexed), in the same single statement: entry i
+// goes to the row's index slot i+1 (migration 0004), so the entries live
+// and die with the row.
+func (d *documents) InsertIndexed(ctx context.Context, coll, key string, data json.RawMessage, entries ...store.IndexEntry) (store.Document, error) {
+	t := (*tx)(d)
+	if err := store.ValidateDocumentRef(coll, key); err != nil {
+		return store.Document{}, err
+	}
+	if err := store.ValidateDocumentData(coll, key, data); err != nil {
+		return store.Document{}, err
+	}
+	if err := store.ValidateIndexEntries(coll, key, entries); err != nil {
+		return store.Document{}, err
+	}
+	if err := t.begin(ctx); err != nil {
+		return store.Document{}, err
+	}
+	defer t.mu.Unlock()
+	ns, err := toNS(t.now(), "the clock's time")
+	if err != nil {
+		return store.Document{}, err
+	}
+	var args [4 + 2*store.MaxIndexEntries]any
+	args[0], args[1], args[2], args[3] = coll, key, []byte(data), ns
+	for i, e := range entries {
+		args[4+2*i], args[5+2*i] = e.Index, e.Key
+	}
+	tag, err := t.ptx.Exec(ctx, t.s.indexQueries().insert, args[:]...)
+	if err != nil {
+		return store.Document{}, t.dbErr("inserting an indexed document", err)
 	}
 	if tag.RowsAffected() == 0 {
 		v, err := t.docVersion(ctx, coll, key)
@@ -214,6 +258,118 @@ func (d *documents) List(ctx context.Context, coll string, opts store.ListOption
 		page.Next = page.Documents[limit-1].Key
 	}
 	return page, nil
+}
+
+// ListIndex returns the documents with an entry in index whose index key
+// starts with opts.Prefix and whose store.IndexCursor sorts after
+// opts.After, in ascending byte order of (index key, document key): the
+// ordered scans of the four slot indexes, merged. Next is the last
+// document's cursor when more follow, else empty.
+func (d *documents) ListIndex(ctx context.Context, coll, index string, opts store.ListOptions) (store.DocumentPage, error) {
+	t := (*tx)(d)
+	limit, err := store.ValidateListIndex(coll, index, opts)
+	if err != nil {
+		return store.DocumentPage{}, err
+	}
+	prefix := opts.Prefix
+	if strings.IndexByte(prefix, 0) >= 0 { // index keys hold no NUL
+		return store.DocumentPage{}, nil
+	}
+	// An entry is listed iff IndexCursor(ik, key) > After, that is iff
+	// (ik, key) > (afterKey, afterDoc) as a row, where After splits at its
+	// first NUL (no NUL: afterDoc is "", below every document key). Keys
+	// hold no NUL, so afterDoc can be cut at a second one. A prefix raises
+	// the lower bound to (prefix, "").
+	afterKey, afterDoc, _ := strings.Cut(opts.After, "\x00")
+	if i := strings.IndexByte(afterDoc, 0); i >= 0 {
+		afterDoc = afterDoc[:i]
+	}
+	if prefix > afterKey {
+		afterKey, afterDoc = prefix, ""
+	}
+	if err := t.begin(ctx); err != nil {
+		return store.DocumentPage{}, err
+	}
+	defer t.mu.Unlock()
+	q := t.s.indexQueries()
+	var rows pgx.Rows
+	if upper, ok := prefixUpperBound(prefix); ok {
+		rows, err = t.ptx.ReadQuery(ctx, q.listBounded, coll, index, afterKey, afterDoc, prefix, limit+1, upper)
+	} else {
+		rows, err = t.ptx.ReadQuery(ctx, q.list, coll, index, afterKey, afterDoc, prefix, limit+1)
+	}
+	if err != nil {
+		return store.DocumentPage{}, t.dbErr("listing an index", err)
+	}
+	var page store.DocumentPage
+	var doc store.Document
+	var at int64
+	var ik, lastIK string
+	_, err = pgx.ForEachRow(rows, []any{&doc.Key, &doc.Data, &doc.Version, &at, &ik}, func() error {
+		if len(page.Documents) == limit {
+			last := page.Documents[limit-1].Key
+			page.Next = store.IndexCursor(lastIK, last)
+			return nil
+		}
+		doc.Collection, doc.UpdatedAt = coll, fromNS(at)
+		page.Documents = append(page.Documents, doc)
+		doc.Data = nil
+		lastIK = ik
+		return nil
+	})
+	if err != nil {
+		return store.DocumentPage{}, t.dbErr("listing an index", err)
+	}
+	return page, nil
+}
+
+// indexQueries are the statements of the secondary indexes.
+type indexQueries struct {
+	insert      string
+	list        string // $1 collection, $2 index, $3 $4 lower bound, $5 prefix, $6 limit
+	listBounded string // list with $7 an upper bound of the index key
+}
+
+// indexQueryCache maps a schema name to its *indexQueries.
+var indexQueryCache sync.Map
+
+// indexQueries returns the schema's index statements, built once.
+func (s *Store) indexQueries() *indexQueries {
+	if q, ok := indexQueryCache.Load(s.schema); ok {
+		return q.(*indexQueries)
+	}
+	q, _ := indexQueryCache.LoadOrStore(s.schema, newIndexQueries(quoteSchema(s.schema)))
+	return q.(*indexQueries)
+}
+
+func newIndexQueries(qs string) *indexQueries {
+	cols := make([]string, 0, 2*store.MaxIndexEntries)
+	params := make([]string, 0, 2*store.MaxIndexEntries)
+	for i := 1; i <= store.MaxIndexEntries; i++ {
+		cols = append(cols, fmt.Sprintf("ix%d_name, ix%d_key", i, i))
+		params = append(params, fmt.Sprintf("$%d, $%d", 3+2*i, 4+2*i))
+	}
+	list := func(bounded bool) string {
+		branches := make([]string, 0, store.MaxIndexEntries)
+		for i := 1; i <= store.MaxIndexEntries; i++ {
+			upper := ""
+			if bounded {
+				upper = fmt.Sprintf(" AND ix%d_key < $7", i)
+			}
+			// One ordered scan of slot i's partial index (ix<i>_name = $2
+			// implies the index's NOT NULL predicate).
+			branches = append(branches, fmt.Sprintf(`(SELECT key, data, version, updated_at_ns, ix%[1]d_key AS ik FROM %[2]s.documents
+				WHERE collection = $1 AND ix%[1]d_name = $2 AND (ix%[1]d_key, key) > ($3, $4)%[3]s AND starts_with(ix%[1]d_key, $5)
+				ORDER BY ix%[1]d_key, key LIMIT $6)`, i, qs, upper))
+		}
+		return `SELECT key, data, version, updated_at_ns, ik FROM (` + strings.Join(branches, " UNION ALL ") + `) u ORDER BY ik, key LIMIT $6`
+	}
+	return &indexQueries{
+		insert: `INSERT INTO ` + qs + `.documents (collection, key, data, version, updated_at_ns, ` + strings.Join(cols, ", ") + `)
+			VALUES ($1, $2, $3, 1, $4, ` + strings.Join(params, ", ") + `) ON CONFLICT (collection, key) DO NOTHING`,
+		list:        list(false),
+		listBounded: list(true),
+	}
 }
 
 // prefixUpperBound returns the smallest valid UTF-8 string greater than

@@ -174,12 +174,57 @@ type Documents interface {
 	// List returns documents whose key starts with Prefix, in ascending
 	// byte order of key, after the Cursor key.
 	List(ctx context.Context, collection string, opts ListOptions) (DocumentPage, error)
+	// InsertIndexed is Insert that also files the new document under up to
+	// MaxIndexEntries secondary index entries, in the same write. Entries
+	// must name distinct indexes; index names must be valid es names
+	// (INVALID_ARGUMENT) and index keys valid es names (INVALID_KEY); see
+	// ValidateIndexEntries. An existing key is VERSION_CONFLICT and writes
+	// nothing, entries included.
+	//
+	// A document keeps its entries for its whole life: Update keeps them
+	// (they cannot be changed), Delete removes them, and a rolled-back unit
+	// of work leaves none behind. Documents written by Insert have none.
+	InsertIndexed(ctx context.Context, collection, key string, data json.RawMessage, entries ...IndexEntry) (Document, error)
+	// ListIndex returns the documents of collection that have an entry in
+	// index, in ascending byte order of (index key, document key). Prefix
+	// selects entries whose index key starts with it; After is an
+	// exclusive cursor (see IndexCursor): the Next of the previous page.
+	// Limit is as for List. An index or collection never written lists as
+	// empty; an invalid index name is INVALID_ARGUMENT.
+	ListIndex(ctx context.Context, collection, index string, opts ListOptions) (DocumentPage, error)
 }
 
-// ListOptions selects a page of a collection.
+// MaxIndexEntries is the most index entries one document may carry.
+const MaxIndexEntries = 4
+
+// IndexEntry files a document under Key in the secondary index named
+// Index of its collection. Several documents may share an index key: the
+// document key orders them.
+type IndexEntry struct {
+	Index string
+	Key   string
+}
+
+// IndexCursor returns the ListIndex cursor of an entry: the index key, a
+// NUL byte, then the document key. Index keys and document keys never hold
+// NUL, so the cursor is unambiguous and its byte order is the order of
+// (index key, document key). ListIndex returns an entry iff its cursor
+// sorts after ListOptions.After in byte order; so After may also be any
+// string — for example an index key, to start at that key, or an index
+// key followed by "\x01", to skip every entry at that key.
+func IndexCursor(indexKey, documentKey string) string {
+	return indexKey + "\x00" + documentKey
+}
+
+// ListOptions selects a page of a collection (List) or of one of its
+// indexes (ListIndex).
 type ListOptions struct {
+	// Prefix selects keys starting with it: document keys for List, index
+	// keys for ListIndex.
 	Prefix string
-	// After is an exclusive key cursor: the Next of the previous page.
+	// After is an exclusive cursor: the Next of the previous page. For List
+	// it is a document key; for ListIndex it is compared with each entry's
+	// IndexCursor.
 	After string
 	// Limit: 0 means DefaultListLimit; capped at MaxListLimit; negative is
 	// INVALID_ARGUMENT.
@@ -189,6 +234,7 @@ type ListOptions struct {
 // DocumentPage is one page of a listing.
 type DocumentPage struct {
 	Documents []Document
-	// Next is the cursor for the following page; empty when this is the last.
+	// Next is the cursor for the following page — the last document's key
+	// (List) or IndexCursor (ListIndex) — and empty when this is the last.
 	Next string
 }

@@ -2,7 +2,9 @@ package store
 
 import (
 	"encoding/json"
+	"errors"
 	"time"
+	"unicode/utf8"
 
 	"github.com/eventspec/eventspec/es"
 )
@@ -29,6 +31,58 @@ func ValidateDocumentData(collection, key string, data json.RawMessage) error {
 		return es.Errorf(es.CodeInvalidArgument, "document %s/%q: data is not valid JSON", collection, key)
 	}
 	return nil
+}
+
+// ValidateIndexName checks a secondary index name: a valid es name
+// (INVALID_ARGUMENT naming the index of collection).
+func ValidateIndexName(collection, index string) error {
+	if err := es.ValidateName(es.CodeInvalidArgument, "index name", index); err != nil {
+		return es.Errorf(es.CodeInvalidArgument, "collection %s: %s", collection, messageOf(err))
+	}
+	return nil
+}
+
+// ValidateIndexEntries checks InsertIndexed's entries for document
+// collection/key: at most MaxIndexEntries (INVALID_ARGUMENT), each index
+// name valid (INVALID_ARGUMENT) and named once (INVALID_ARGUMENT), each
+// index key a valid es name (INVALID_KEY). Errors name the document and
+// the entry.
+func ValidateIndexEntries(collection, key string, entries []IndexEntry) error {
+	if len(entries) > MaxIndexEntries {
+		return es.Errorf(es.CodeInvalidArgument, "document %s/%q: %d index entries; at most %d", collection, key, len(entries), MaxIndexEntries)
+	}
+	for i, e := range entries {
+		// Messages are built only on failure: this runs on every indexed write.
+		if err := es.ValidateName(es.CodeInvalidArgument, "index name", e.Index); err != nil {
+			return es.Errorf(es.CodeInvalidArgument, "document %s/%q: index entries[%d]: %s", collection, key, i, messageOf(err))
+		}
+		if err := es.ValidateName(es.CodeInvalidKey, "index key", e.Key); err != nil {
+			return es.Errorf(es.CodeInvalidKey, "document %s/%q: index entries[%d] (index %q): %s", collection, key, i, e.Index, messageOf(err))
+		}
+		for j := range i {
+			if entries[j].Index == e.Index {
+				return es.Errorf(es.CodeInvalidArgument, "document %s/%q: index entries[%d] and [%d] both name index %q; one entry per index", collection, key, j, i, e.Index)
+			}
+		}
+	}
+	return nil
+}
+
+// ValidateListIndex checks ListIndex's arguments — the collection
+// (INVALID_COLLECTION), the index name (INVALID_ARGUMENT), a negative
+// limit (INVALID_ARGUMENT), a prefix or cursor that is not valid UTF-8
+// (INVALID_ARGUMENT) — and returns the limit to apply.
+func ValidateListIndex(collection, index string, opts ListOptions) (limit int, err error) {
+	if err := es.ValidateName(es.CodeInvalidCollection, "collection", collection); err != nil {
+		return 0, err
+	}
+	if err := ValidateIndexName(collection, index); err != nil {
+		return 0, err
+	}
+	if !utf8.ValidString(opts.Prefix) || !utf8.ValidString(opts.After) {
+		return 0, es.Errorf(es.CodeInvalidArgument, "index %s of collection %s: prefix and cursor (After) must be valid UTF-8", index, collection)
+	}
+	return es.ValidateLimit(opts.Limit, DefaultListLimit, MaxListLimit)
 }
 
 // ValidateExpectedDocVersion rejects a negative expected document version
@@ -98,4 +152,13 @@ func (o QueryRead) Validate(q es.Query) error {
 		return es.Errorf(es.CodeInvalidArgument, "limit %d is negative", o.Limit)
 	}
 	return nil
+}
+
+// messageOf is err's message without its code prefix.
+func messageOf(err error) string {
+	var e *es.Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return err.Error()
 }
