@@ -257,26 +257,26 @@ type execution struct {
 
 	// ran is set when the pipeline called next.
 	ran bool
-	// found and stored are what lookupUnit read from the command log.
-	found  bool
-	stored command.Result
+	// found is whether lookupUnit found the command in the log (its
+	// result then is in res).
+	found bool
 
 	// The unit of work of run (stages command-log … complete).
-	rc       command.Command // the command it runs (middleware may have replaced the payload)
-	rAggID   string
-	rArgs    any
-	res      command.Result
-	apart    command.Result
-	hasApart bool
-	isDup    bool
-	events   []es.Event
-	ar       es.AppendResult
-	agg      command.Aggregate
-	hc       command.HandlerContext
+	rc     command.Command // the command it runs (middleware may have replaced the payload)
+	rAggID string
+	rArgs  any
+	res    command.Result
+	apart  *command.Result // the outcome to record apart, if any
+	isDup  bool
+	events []es.Event
+	ar     es.AppendResult
+	agg    command.Aggregate
+	hc     command.HandlerContext
 }
 
 func (e *execution) execute(ctx context.Context, cmd command.Command) (command.Result, error) {
 	o := e.o
+	minted := cmd.ID == ""
 	cmd = o.normalize(cmd)
 	e.cmd = cmd
 	o.stage(StageValidate, cmd)
@@ -285,8 +285,10 @@ func (e *execution) execute(ctx context.Context, cmd command.Command) (command.R
 	}
 	// With middleware, an earlier execution is answered before any
 	// middleware runs (a duplicate must not count against a rate limit, for
-	// example). Without middleware the later stages detect it.
-	if o.pipeline != nil {
+	// example). Without middleware the later stages detect it, as they do
+	// for an id the orchestrator has just minted, which no earlier
+	// execution can have used.
+	if o.pipeline != nil && !minted {
 		if res, found, err := e.lookup(ctx); err != nil || found {
 			if found {
 				o.stage(StageDuplicate, cmd)
@@ -457,17 +459,17 @@ func (o *Orchestrator) stored(ctx context.Context, commandID string) (command.Re
 
 // lookup returns the recorded result of the command e.cmd.ID, if any.
 func (e *execution) lookup(ctx context.Context) (command.Result, bool, error) {
-	e.ctx, e.found, e.stored = ctx, false, command.Result{}
+	e.ctx, e.found, e.res = ctx, false, command.Result{}
 	err := e.o.s.Atomic(ctx, e.lookupUnit)
-	if err != nil {
+	if err != nil || !e.found {
 		return command.Result{}, false, err
 	}
-	return e.stored, e.found, nil
+	return e.res, true, nil
 }
 
 func (e *execution) lookupUnit(tx store.Tx) error {
 	var err error
-	e.stored, e.found, err = e.o.storedIn(e.ctx, tx, e.cmd.ID)
+	e.res, e.found, err = e.o.storedIn(e.ctx, tx, e.cmd.ID)
 	return err
 }
 

@@ -241,14 +241,14 @@ func postAppend(err error, what string) error {
 func (e *execution) run(ctx context.Context, cmd command.Command, aggID string, args any) (command.Result, error) {
 	o, reg := e.o, e.reg
 	e.ctx, e.rc, e.rAggID, e.rArgs = ctx, cmd, aggID, args
-	e.res, e.hasApart, e.isDup, e.events, e.ar = command.Result{}, false, false, nil, es.AppendResult{}
+	e.res, e.apart, e.isDup, e.events, e.ar = command.Result{}, nil, false, nil, es.AppendResult{}
 	err := o.s.Atomic(ctx, e.unit)
 	switch {
 	case e.isDup:
 		o.stage(StageDuplicate, cmd)
 		return e.res, nil
-	case e.hasApart && errors.Is(err, errRecordApart):
-		return o.recordApart(ctx, cmd, reg, e.apart)
+	case e.apart != nil && errors.Is(err, errRecordApart):
+		return o.recordApart(ctx, cmd, reg, *e.apart)
 	case err != nil:
 		return o.afterFailure(ctx, cmd, err)
 	}
@@ -258,7 +258,7 @@ func (e *execution) run(ctx context.Context, cmd command.Command, aggID string, 
 
 // recordApartWith ends the unit of work so that r is recorded apart.
 func (e *execution) recordApartWith(r command.Result) error {
-	e.apart, e.hasApart = r, true
+	e.apart = &r
 	return errRecordApart
 }
 
