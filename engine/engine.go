@@ -338,6 +338,44 @@ func (e *Engine) Advance(ctx context.Context, d time.Duration) error {
 	return e.RunUntilIdle(ctx)
 }
 
+// Settle brings the engine to rest across retries: it runs until idle,
+// then advances the virtual clock by step and runs again, until an advance
+// runs nothing (no job delivered, no worker progressed). With step at
+// least a retry's longest backoff (store.DefaultMaxBackoff unless jobs use
+// less), every failed attempt — injected failed commits included — has
+// been retried or dead-lettered when Settle returns; work scheduled
+// further than step after the last activity (a 24-hour timeout, say) stays
+// pending. It needs a virtual clock (UNSUPPORTED otherwise) and a positive
+// step, and fails like RunUntilIdle after WithMaxSteps advances.
+func (e *Engine) Settle(ctx context.Context, step time.Duration) error {
+	if e.vclock == nil {
+		return es.Errorf(es.CodeUnsupported, "engine: Settle needs a virtual clock; this engine runs on %T", e.clock)
+	}
+	if step <= 0 {
+		return es.Errorf(es.CodeInvalidArgument, "engine: Settle needs a positive step, not %s", step)
+	}
+	if err := e.RunUntilIdle(ctx); err != nil {
+		return err
+	}
+	for range e.cfg.maxSteps {
+		before := e.activity()
+		if err := e.Advance(ctx, step); err != nil {
+			return err
+		}
+		if e.activity() == before {
+			return nil
+		}
+	}
+	return es.Errorf(es.CodeInternal, "engine: still busy after %d advances of %s (work keeps scheduling work?)", e.cfg.maxSteps, step)
+}
+
+// activity counts job deliveries and worker steps so far.
+func (e *Engine) activity() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.stats.JobsRun + e.stats.JobsFailed + e.stats.WorkerSteps + e.stats.FaultsInjected
+}
+
 // runDueJobs claims one batch of due jobs, adds the crashed deliveries
 // waiting to be delivered again, and runs them; it returns how many it ran.
 func (e *Engine) runDueJobs(ctx context.Context) (int, error) {

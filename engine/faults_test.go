@@ -123,19 +123,11 @@ type faultRun struct {
 	jobs    int // jobs enqueued by the workload
 }
 
-// settle runs until idle, then advances the clock past every retry a
-// failed commit can schedule (each job fails at most MaxAttempts-1 times by
-// injection, each retry at most DefaultMaxBackoff away).
+// settle brings the run to rest across retries (see Engine.Settle).
 func settle(t *testing.T, e *engine.Engine) {
 	t.Helper()
-	ctx := context.Background()
-	if err := e.RunUntilIdle(ctx); err != nil {
+	if err := e.Settle(context.Background(), store.DefaultMaxBackoff); err != nil {
 		t.Fatalf("%v\n%s", err, e.FaultReport())
-	}
-	for range store.DefaultMaxAttempts {
-		if err := e.Advance(ctx, store.DefaultMaxBackoff); err != nil {
-			t.Fatalf("%v\n%s", err, e.FaultReport())
-		}
 	}
 }
 
@@ -581,5 +573,53 @@ func TestFaultsOnPostgres(t *testing.T) {
 	}
 	if len(total) != 3 {
 		t.Fatalf("5 seeds on postgres injected only %v", total)
+	}
+}
+
+func TestSettleRetriesBehindAPartitionAndLeavesLaterWork(t *testing.T) {
+	ctx := context.Background()
+	s := memstore.New()
+	// Every attempt but the last fails its commit: b waits in a's
+	// partition through a's four retries, then needs four of its own —
+	// more rounds than a fixed number of advances would give.
+	e := engine.New(s, engine.WithFaults(engine.FaultPlan{FailedCommit: 1}))
+	var ef effects
+	if err := e.RegisterJobHandler("fx", ef.handler); err != nil {
+		t.Fatal(err)
+	}
+	ids := enqueueIDs(t, s,
+		store.JobSpec{Kind: "fx", Partition: "p", Payload: json.RawMessage(`"a"`)},
+		store.JobSpec{Kind: "fx", Partition: "p", Payload: json.RawMessage(`"b"`)},
+		store.JobSpec{Kind: "fx", Payload: json.RawMessage(`"later"`), RunAt: es.DefaultVirtualStart.Add(48 * time.Hour)})
+	if err := e.Settle(ctx, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if got := effectIDs(t, s); !slices.Equal(got, []string{`"a"-run5`, `"b"-run10`}) {
+		t.Fatalf("effects = %v (runs %v)", got, ef.runs)
+	}
+	if j := jobState(t, s, ids[1]); j.State != store.JobDone || j.Attempts != 5 {
+		t.Fatalf("b = %+v", j)
+	}
+	if j := jobState(t, s, ids[2]); j.State != store.JobPending {
+		t.Fatalf("a job due in 48 hours ran while settling: %+v", j)
+	}
+	if n := len(e.Faults()); n != 8 {
+		t.Fatalf("%d faults, want 8\n%s", n, e.FaultReport())
+	}
+	real := engine.New(memstore.New(), engine.WithClock(es.RealClock{}))
+	if err := real.Settle(ctx, time.Hour); es.CodeOf(err) != es.CodeUnsupported {
+		t.Fatalf("Settle on a real clock: %v", err)
+	}
+	if err := e.Settle(ctx, 0); es.CodeOf(err) != es.CodeInvalidArgument {
+		t.Fatalf("Settle with a zero step: %v", err)
+	}
+	busy := engine.New(memstore.New(), engine.WithMaxSteps(3))
+	_ = busy.RegisterJobHandler("tick", func(ctx context.Context, tx store.Tx, job store.Job) error {
+		_, err := tx.Jobs().Enqueue(ctx, store.JobSpec{Kind: "tick", RunAt: job.RunAt.Add(1000 * time.Hour)})
+		return err
+	})
+	enqueueIDs(t, busy.Store(), store.JobSpec{Kind: "tick"})
+	if err := busy.Settle(ctx, 1000*time.Hour); es.CodeOf(err) != es.CodeInternal || !strings.Contains(err.Error(), "still busy after 3 advances of 1000h0m0s") {
+		t.Fatalf("Settle on work that keeps scheduling work: %v", err)
 	}
 }
