@@ -7,26 +7,27 @@
 // the caller's unit of work. Log holds the operations on a store.Tx; Bus
 // runs each operation in its own unit of work on a store.Store.
 //
-// Storage layout (collections and keys):
+// Storage layout: two collections, each record one document written with
+// its secondary index entries (store.Documents.InsertIndexed), so a
+// command costs one document write and its correlation record another.
 //
-//	commands                         <commandId>                   the StoredCommand
-//	commands.by-correlation          <len>:<correlationId>:<cursor> index for ByCorrelation
-//	commands.by-expiry               <expiresAt ms, 16 digits>:<commandId>
-//	command-event-correlations       <commandId>                   the Correlation
-//	command-event-correlations.by-context <len>:<boundedContext>:<createdAt ms>:<commandId>
-//	command-event-correlations.by-expiry  <expiresAt ms>:<commandId>
+//	commands                    <commandId>  the StoredCommand
+//	  index by-correlation      <len>:<correlationId>:<timestamp ms, 16 digits>
+//	  index by-expiry           <expiresAt ms, 16 digits>
+//	command-event-correlations  <commandId>  the Correlation
+//	  index by-context          <len>:<boundedContext>:<createdAt ms, 16 digits>
+//	  index by-expiry           <expiresAt ms, 16 digits>
 //
-// The correlation cursor is "<timestamp ms left-padded to 16 digits>:<commandId>",
-// so byte order is timestamp order, then command id. Prefixing a variable
-// part with its length keeps one correlation id's keys from ever sharing a
-// prefix with another's.
+// An index lists in (index key, document key) order, and the document key
+// is the command id, so by-correlation is in correlation-cursor order:
+// "<timestamp ms left-padded to 16 digits>:<commandId>", timestamp order,
+// then command id. Prefixing a variable part with its length keeps one
+// correlation id's keys from ever sharing a prefix with another's.
 package commandbus
 
 import (
 	"context"
 	"encoding/json"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/eventspec/eventspec/es"
@@ -36,12 +37,20 @@ import (
 
 // Collections the command log uses.
 const (
-	CollCommands          = "commands"
-	CollByCorrelation     = "commands.by-correlation"
-	CollByExpiry          = "commands.by-expiry"
-	CollCorrelations      = "command-event-correlations"
-	CollCorrelationsByBC  = "command-event-correlations.by-context"
-	CollCorrelationsByExp = "command-event-correlations.by-expiry"
+	CollCommands     = "commands"
+	CollCorrelations = "command-event-correlations"
+)
+
+// Secondary indexes of the collections (store.IndexEntry.Index).
+const (
+	// IndexByCorrelation (commands) orders a correlation id's commands by
+	// correlation cursor.
+	IndexByCorrelation = "by-correlation"
+	// IndexByExpiry (both collections) orders records by expiresAt.
+	IndexByExpiry = "by-expiry"
+	// IndexByContext (command-event-correlations) orders a bounded
+	// context's records by createdAt.
+	IndexByContext = "by-context"
 )
 
 // Defaults and limits.
@@ -172,16 +181,17 @@ func timeKey(t time.Time, id string) string {
 	return string(appendTimeKey(a[:0], t, id))
 }
 
-// prefixedKey is lenPrefix(prefixed) + suffix.
-func prefixedKey(prefixed, suffix string) string {
-	var a [160]byte
-	return string(append(appendLenPrefix(a[:0], prefixed), suffix...))
+// msKey is t in milliseconds, left-padded to 16 digits: the by-expiry key.
+func msKey(t time.Time) string {
+	var a [24]byte
+	return string(appendPadded(a[:0], t.UnixMilli(), 16))
 }
 
-// prefixedTimeKey is lenPrefix(prefixed) + timeKey(t, id).
-func prefixedTimeKey(prefixed string, t time.Time, id string) string {
+// prefixedMsKey is lenPrefix(prefixed) + msKey(t): the by-correlation and
+// by-context keys.
+func prefixedMsKey(prefixed string, t time.Time) string {
 	var a [160]byte
-	return string(appendTimeKey(appendLenPrefix(a[:0], prefixed), t, id))
+	return string(appendPadded(appendLenPrefix(a[:0], prefixed), t.UnixMilli(), 16))
 }
 
 func validateID(what, id string) error {
@@ -308,7 +318,7 @@ func (l *Log) insert(ctx context.Context, tx store.Tx, r RecordRequest, status c
 	return RecordResult{New: true}, nil
 }
 
-// write inserts the record and its index rows.
+// write inserts the record with its index entries.
 func (l *Log) write(ctx context.Context, tx store.Tx, r RecordRequest, status command.Status, result json.RawMessage) error {
 	rec := l.newRecord(r)
 	if status != command.StatusPending {
@@ -318,15 +328,9 @@ func (l *Log) write(ctx context.Context, tx store.Tx, r RecordRequest, status co
 	if err != nil {
 		return es.Wrap(es.CodeInternal, err, "command %q: encoding the record", r.CommandID)
 	}
-	docs := tx.Documents()
-	if _, err := docs.Insert(ctx, CollCommands, r.CommandID, raw); err != nil {
-		return err
-	}
-	id := idJSON(r.CommandID)
-	if _, err := docs.Insert(ctx, CollByCorrelation, prefixedKey(rec.Metadata.CorrelationID, rec.CorrelationCursor), id); err != nil {
-		return err
-	}
-	_, err = docs.Insert(ctx, CollByExpiry, timeKey(rec.ExpiresAt, r.CommandID), id)
+	_, err = tx.Documents().InsertIndexed(ctx, CollCommands, r.CommandID, raw,
+		store.IndexEntry{Index: IndexByCorrelation, Key: prefixedMsKey(rec.Metadata.CorrelationID, rec.Metadata.Timestamp)},
+		store.IndexEntry{Index: IndexByExpiry, Key: msKey(rec.ExpiresAt)})
 	return err
 }
 
@@ -378,38 +382,49 @@ func (l *Log) ByCorrelation(ctx context.Context, tx store.Tx, correlationID stri
 		return Page{}, err
 	}
 	prefix := lenPrefix(correlationID)
-	after := ""
-	if cursor != "" {
-		after = prefix + cursor
-	}
-	idx, err := tx.Documents().List(ctx, CollByCorrelation, store.ListOptions{Prefix: prefix, After: after, Limit: limit + 1})
+	page, err := tx.Documents().ListIndex(ctx, CollCommands, IndexByCorrelation,
+		store.ListOptions{Prefix: prefix, After: correlationAfter(prefix, cursor), Limit: limit + 1})
 	if err != nil {
 		return Page{}, err
 	}
-	page := Page{Commands: []Summary{}}
-	docs := idx.Documents
+	out := Page{Commands: []Summary{}}
+	docs := page.Documents
 	if len(docs) > limit {
-		docs, page.HasMore = docs[:limit], true
+		docs, out.HasMore = docs[:limit], true
 	}
+	var c StoredCommand
 	for _, d := range docs {
-		var id string
-		if err := json.Unmarshal(d.Data, &id); err != nil {
-			return Page{}, es.Wrap(es.CodeInternal, err, "correlation index %q does not decode", d.Key)
+		c = StoredCommand{}
+		if err := json.Unmarshal(d.Data, &c); err != nil {
+			return Page{}, es.Wrap(es.CodeInternal, err, "command %q: stored record does not decode", d.Key)
 		}
-		c, err := l.Get(ctx, tx, id)
-		if err != nil {
-			return Page{}, err
-		}
-		if c == nil { // index row without its command: skip (cleanup removes both)
-			continue
-		}
-		page.Commands = append(page.Commands, Summary{CommandID: c.CommandID, CommandType: c.CommandType,
+		out.Commands = append(out.Commands, Summary{CommandID: c.CommandID, CommandType: c.CommandType,
 			TargetContext: c.TargetContext, Status: c.Status, ExecutedAt: c.ExecutedAt, Timestamp: c.Metadata.Timestamp})
 	}
-	if page.HasMore {
-		page.NextCursor = strings.TrimPrefix(docs[len(docs)-1].Key, prefix)
+	if out.HasMore {
+		out.NextCursor = c.CorrelationCursor
 	}
-	return page, nil
+	return out, nil
+}
+
+// correlationAfter turns a correlation cursor into the by-correlation
+// index cursor that lists exactly the commands whose correlation cursor
+// ("<16 digits>:<commandId>") sorts after it, for any cursor string. An
+// entry's index cursor is prefix + <16 digits> + NUL + commandId
+// (store.IndexCursor), listed iff it sorts after the returned string.
+func correlationAfter(prefix, cursor string) string {
+	switch {
+	case cursor == "":
+		return ""
+	case len(cursor) <= 16: // commands whose 16 digits are >= cursor
+		return prefix + cursor
+	case cursor[16] == ':': // a cursor of this format: (ms, id) > (cursor ms, cursor id)
+		return store.IndexCursor(prefix+cursor[:16], cursor[17:])
+	case cursor[16] < ':': // ms >= cursor's first 16 bytes
+		return prefix + cursor[:16]
+	default: // ms > cursor's first 16 bytes
+		return prefix + cursor[:16] + "\x01"
+	}
 }
 
 // CleanupExpired deletes up to batch commands whose expiresAt is before now
@@ -422,53 +437,33 @@ func (l *Log) CleanupExpired(ctx context.Context, tx store.Tx, batch int) (Clean
 	if err != nil {
 		return CleanupResult{}, err
 	}
-	now := l.clock.Now()
+	nowMs := l.clock.Now().UnixMilli()
 	var res CleanupResult
 	docs := tx.Documents()
-	expired := func(key string) bool {
-		if len(key) < 17 {
-			return false
-		}
-		ms, err := strconv.ParseInt(key[:16], 10, 64)
-		return err == nil && ms < now.UnixMilli()
-	}
-	// Commands.
+	// Commands, by expiry; pending ones are skipped, never deleted.
 	after := ""
 scanCommands:
 	for {
-		page, err := docs.List(ctx, CollByExpiry, store.ListOptions{After: after, Limit: MaxPageSize})
+		page, err := docs.ListIndex(ctx, CollCommands, IndexByExpiry, store.ListOptions{After: after, Limit: MaxPageSize})
 		if err != nil {
 			return res, err
 		}
 		for _, d := range page.Documents {
-			after = d.Key
-			if !expired(d.Key) {
+			var c StoredCommand
+			if err := json.Unmarshal(d.Data, &c); err != nil {
+				return res, es.Wrap(es.CodeInternal, err, "command %q: stored record does not decode", d.Key)
+			}
+			if c.ExpiresAt.UnixMilli() >= nowMs {
 				break scanCommands
 			}
-			var id string
-			if err := json.Unmarshal(d.Data, &id); err != nil {
-				return res, es.Wrap(es.CodeInternal, err, "expiry index %q does not decode", d.Key)
-			}
-			c, err := l.Get(ctx, tx, id)
-			if err != nil {
-				return res, err
-			}
-			if c != nil && c.Status == command.StatusPending {
+			if c.Status == command.StatusPending {
 				continue
 			}
 			if res.Commands == batch {
 				res.HasMore = true
 				break scanCommands
 			}
-			if c != nil {
-				if err := docs.Delete(ctx, CollCommands, id, 0); err != nil {
-					return res, err
-				}
-				if err := deleteIfExists(ctx, docs, CollByCorrelation, prefixedKey(c.Metadata.CorrelationID, c.CorrelationCursor)); err != nil {
-					return res, err
-				}
-			}
-			if err := docs.Delete(ctx, CollByExpiry, d.Key, 0); err != nil {
+			if err := docs.Delete(ctx, CollCommands, d.Key, d.Version); err != nil {
 				return res, err
 			}
 			res.Commands++
@@ -476,48 +471,29 @@ scanCommands:
 		if page.Next == "" {
 			break
 		}
+		after = page.Next
 	}
-	// Correlations.
-	page, err := docs.List(ctx, CollCorrelationsByExp, store.ListOptions{Limit: batch + 1})
+	// Correlations, by expiry.
+	page, err := docs.ListIndex(ctx, CollCorrelations, IndexByExpiry, store.ListOptions{Limit: batch + 1})
 	if err != nil {
 		return res, err
 	}
 	for _, d := range page.Documents {
-		if !expired(d.Key) {
+		var c Correlation
+		if err := json.Unmarshal(d.Data, &c); err != nil {
+			return res, es.Wrap(es.CodeInternal, err, "correlation %q does not decode", d.Key)
+		}
+		if c.ExpiresAt.UnixMilli() >= nowMs {
 			break
 		}
 		if res.Correlations == batch {
 			res.HasMore = true
 			break
 		}
-		var id string
-		if err := json.Unmarshal(d.Data, &id); err != nil {
-			return res, es.Wrap(es.CodeInternal, err, "expiry index %q does not decode", d.Key)
-		}
-		c, err := l.EventsByCommand(ctx, tx, id)
-		if err != nil {
-			return res, err
-		}
-		if c != nil {
-			if err := docs.Delete(ctx, CollCorrelations, id, 0); err != nil {
-				return res, err
-			}
-			if err := deleteIfExists(ctx, docs, CollCorrelationsByBC, prefixedTimeKey(c.BoundedContext, c.CreatedAt, id)); err != nil {
-				return res, err
-			}
-		}
-		if err := docs.Delete(ctx, CollCorrelationsByExp, d.Key, 0); err != nil {
+		if err := docs.Delete(ctx, CollCorrelations, d.Key, d.Version); err != nil {
 			return res, err
 		}
 		res.Correlations++
 	}
 	return res, nil
-}
-
-func deleteIfExists(ctx context.Context, docs store.Documents, coll, key string) error {
-	err := docs.Delete(ctx, coll, key, 0)
-	if es.CodeOf(err) == es.CodeNotFound {
-		return nil
-	}
-	return err
 }

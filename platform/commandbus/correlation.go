@@ -75,14 +75,9 @@ func (l *Log) RecordEventCorrelation(ctx context.Context, tx store.Tx, r Correla
 	if err != nil {
 		return es.Wrap(es.CodeInternal, err, "correlation %q: encoding", r.CommandID)
 	}
-	if _, err := docs.Insert(ctx, CollCorrelations, r.CommandID, raw); err != nil {
-		return err
-	}
-	id := idJSON(r.CommandID)
-	if _, err := docs.Insert(ctx, CollCorrelationsByBC, prefixedTimeKey(r.BoundedContext, now, r.CommandID), id); err != nil {
-		return err
-	}
-	_, err = docs.Insert(ctx, CollCorrelationsByExp, timeKey(c.ExpiresAt, r.CommandID), id)
+	_, err = docs.InsertIndexed(ctx, CollCorrelations, r.CommandID, raw,
+		store.IndexEntry{Index: IndexByContext, Key: prefixedMsKey(r.BoundedContext, now)},
+		store.IndexEntry{Index: IndexByExpiry, Key: msKey(c.ExpiresAt)})
 	return err
 }
 
@@ -111,25 +106,18 @@ func (l *Log) CorrelationsByContext(ctx context.Context, tx store.Tx, bc string,
 	prefix := lenPrefix(bc)
 	opts := store.ListOptions{Prefix: prefix, Limit: limit}
 	if after != nil {
-		// ';' sorts right after ':', so this skips every key at after's millisecond.
-		opts.After = prefix + timeKey(*after, "")[:16] + ";"
+		// "\x01" sorts below the NUL of every index cursor at after's
+		// millisecond, so this skips all of them (store.IndexCursor).
+		opts.After = prefixedMsKey(bc, *after) + "\x01"
 	}
-	page, err := tx.Documents().List(ctx, CollCorrelationsByBC, opts)
+	page, err := tx.Documents().ListIndex(ctx, CollCorrelations, IndexByContext, opts)
 	if err != nil {
 		return nil, err
 	}
-	out := []Correlation{}
-	for _, d := range page.Documents {
-		var id string
-		if err := json.Unmarshal(d.Data, &id); err != nil {
-			return nil, es.Wrap(es.CodeInternal, err, "context index %q does not decode", d.Key)
-		}
-		c, err := l.EventsByCommand(ctx, tx, id)
-		if err != nil {
-			return nil, err
-		}
-		if c != nil {
-			out = append(out, *c)
+	out := make([]Correlation, len(page.Documents))
+	for i, d := range page.Documents {
+		if err := json.Unmarshal(d.Data, &out[i]); err != nil {
+			return nil, es.Wrap(es.CodeInternal, err, "correlation %q does not decode", d.Key)
 		}
 	}
 	return out, nil

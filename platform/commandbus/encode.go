@@ -100,9 +100,6 @@ func (c *Correlation) appendJSON(b []byte) ([]byte, error) {
 	return append(b, '}'), nil
 }
 
-// idJSON is an index document's data: the command id as a JSON string.
-func idJSON(id string) []byte { return es.AppendJSONString(make([]byte, 0, len(id)+2), id) }
-
 // appendPadded appends n in decimal, left-padded with zeros to width
 // digits (fmt's %0<width>d for n >= 0).
 func appendPadded(b []byte, n int64, width int) []byte {

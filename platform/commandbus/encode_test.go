@@ -2,10 +2,12 @@ package commandbus
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/eventspec/eventspec/platform/command"
+	"github.com/eventspec/eventspec/store"
 )
 
 func TestRecordEncodingMatchesMarshal(t *testing.T) {
@@ -56,13 +58,41 @@ func TestKeysMatchFormat(t *testing.T) {
 	if got, want := timeKey(time.UnixMilli(-5), "x"), "-000000000000005:x"; got != want {
 		t.Errorf("timeKey(negative) = %q, want %q (fmt %%016d)", got, want)
 	}
-	if got, want := prefixedKey("corr_1", Cursor(ts, "cmd_1")), "006:corr_1:0001767225600000:cmd_1"; got != want {
-		t.Errorf("prefixedKey = %q, want %q", got, want)
+	if got, want := msKey(ts), "0001767225600000"; got != want {
+		t.Errorf("msKey = %q, want %q", got, want)
 	}
-	if got, want := prefixedTimeKey("orders", ts, "cmd_1"), lenPrefix("orders")+timeKey(ts, "cmd_1"); got != want || want != "006:orders:0001767225600000:cmd_1" {
-		t.Errorf("prefixedTimeKey = %q, want %q", got, want)
+	if got, want := prefixedMsKey("corr_1", ts), "006:corr_1:0001767225600000"; got != want {
+		t.Errorf("prefixedMsKey = %q, want %q", got, want)
 	}
-	if got, want := string(idJSON(`a"b`)), `"a\"b"`; got != want {
-		t.Errorf("idJSON = %s, want %s", got, want)
+	long := strings.Repeat("c", 200) // longer than the stack buffer
+	if got, want := prefixedMsKey(long, ts), "200:"+long+":0001767225600000"; got != want {
+		t.Errorf("prefixedMsKey(200 bytes) = %q, want %q", got, want)
+	}
+}
+
+// TestCorrelationAfterMatchesCursorOrder checks that listing the
+// by-correlation index after correlationAfter(prefix, cursor) selects
+// exactly the commands whose correlation cursor sorts after cursor, for
+// well-formed cursors and for arbitrary strings.
+func TestCorrelationAfterMatchesCursorOrder(t *testing.T) {
+	prefix := lenPrefix("corr")
+	var entries [][2]string // (16 digits, command id)
+	for _, ms := range []string{"0000000000000009", "0001767225600000", "0001767225600001", "0001767225600010", "9999999999999999"} {
+		for _, id := range []string{"a", "a0", "b", "cmd-1", "~"} {
+			entries = append(entries, [2]string{ms, id})
+		}
+	}
+	cursors := []string{"", "0", "00017672256", "0001767225600000", "0001767225600001",
+		"0001767225600000:", "0001767225600000:a", "0001767225600000:a0", "0001767225600000:b", "0001767225600000:zzz",
+		"0001767225600000 x", "0001767225600000;", "0001767225600000~", "0001767225600000:a\x00b", "x", "9999999999999999:~"}
+	for _, c := range cursors {
+		after := correlationAfter(prefix, c)
+		for _, e := range entries {
+			want := e[0]+":"+e[1] > c
+			got := store.IndexCursor(prefix+e[0], e[1]) > after
+			if got != want {
+				t.Errorf("cursor %q, command %s:%s: listed %v, want %v (index after %q)", c, e[0], e[1], got, want, after)
+			}
+		}
 	}
 }
