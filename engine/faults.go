@@ -28,16 +28,19 @@ const (
 	// FaultFailedCommit makes the commit of a delivery's unit of work fail
 	// after the handler and the job's completion ran in it: everything the
 	// attempt wrote rolls back and the attempt is recorded as failed, so the
-	// job retries per its retry policy (backoff, MaxAttempts). The engine
+	// job retries per its retry policy (backoff, MaxAttempts; Engine.Settle
+	// advances the virtual clock through the retries). The engine
 	// aborts the unit of work at its commit point, which works on every
 	// store. It is never injected on a job's last attempt, so injected
 	// faults alone never turn a job into a dead letter.
 	FaultFailedCommit FaultKind = "failed-commit"
 	// FaultCrash commits the handler's unit of work without completing the
 	// job, as if the process crashed between the commit and marking the job
-	// done. The job keeps its lease (its partition stays blocked behind it)
-	// and is delivered again later in the same run, after the other jobs
-	// claimed with it, by the "restarted" engine under the same lease.
+	// done. The job keeps its lease (its partition stays blocked behind
+	// it) and the "restarted" engine delivers it again under the same lease
+	// (no attempt is spent) with the next batch of claimed jobs, so
+	// independent jobs may run in between; RunUntilIdle does not return
+	// while a crashed job waits.
 	//
 	// Follow-up work (projection, saga and fan-out jobs) is enqueued in the
 	// same unit of work as the events it follows from — an outbox — so this
