@@ -2,6 +2,7 @@ package memstore
 
 import (
 	"context"
+	"hash/maphash"
 	"maps"
 	"slices"
 
@@ -95,7 +96,7 @@ func (l *eventLog) Append(ctx context.Context, req es.AppendRequest) (es.AppendR
 			if st.byID == nil {
 				st.indexEventIDs()
 			}
-			if _, taken := st.byID[id]; taken {
+			if st.byID.has(st, id) {
 				return es.AppendResult{}, es.Errorf(es.CodeInvalidEvent, "events[%d].metadata.eventId %q is already in the log; event ids are unique", i, id)
 			}
 		}
@@ -127,7 +128,7 @@ func (l *eventLog) Append(ctx context.Context, req es.AppendRequest) (es.AppendR
 	for i := range req.Events {
 		ev := es.WithDefaults(req.Events[i], s.ids)
 		if st.byID != nil {
-			if _, taken := st.byID[ev.Metadata.EventID]; taken {
+			if st.byID.has(st, ev.Metadata.EventID) {
 				// Explicit ids were checked above, so the id source
 				// minted an id already in the log (seen once the index
 				// exists): undo this append's events.
@@ -158,7 +159,7 @@ func (l *eventLog) Append(ctx context.Context, req es.AppendRequest) (es.AppendR
 			rec.StreamVersion = es.Version(len(sp.pos))
 		}
 		if st.byID != nil {
-			st.byID[ev.Metadata.EventID] = pos
+			st.byID.add(ev.Metadata.EventID, pos)
 		}
 		index(st.byType, ev.Type, pos)
 		for _, tg := range ev.Tags {
@@ -205,7 +206,7 @@ func (st *state) truncate(n int) {
 			unindex(st.streams, r.StreamID)
 		}
 		if st.byID != nil {
-			delete(st.byID, r.Metadata.EventID)
+			st.byID.removeNewest(r.Metadata.EventID)
 		}
 		unindex(st.byType, r.Type)
 		for _, tg := range r.Tags {
@@ -218,10 +219,76 @@ func (st *state) truncate(n int) {
 // indexEventIDs builds byID from the whole log. Until then ids minted by
 // the store's source are trusted to be unique, as they are everywhere.
 func (st *state) indexEventIDs() {
-	st.byID = make(map[string]es.Position, st.log.n)
+	st.byID = &idIndex{seed: maphash.MakeSeed(), mask: ^uint64(0), first: make(map[uint64]es.Position, st.log.n)}
 	for i := 0; i < st.log.n; i++ {
-		st.byID[st.log.at(i).Metadata.EventID] = es.Position(i + 1)
+		st.byID.add(st.log.at(i).Metadata.EventID, es.Position(i+1))
 	}
+}
+
+// idIndex finds events by id without holding a pointer, so the garbage
+// collector never has to scan it however long the log grows: a 64-bit
+// hash of the id (maphash, with a seed of the store's own) maps to the
+// position of the oldest indexed event whose id has that hash; the
+// positions of later ones with the same hash (a hash collision, which
+// practically never happens) are listed in ascending order in more. A hit
+// is confirmed by comparing the id stored in the log, so collisions never
+// give a wrong answer; the seed only changes where entries sit, never an
+// outcome.
+type idIndex struct {
+	seed maphash.Seed
+	// mask is ANDed onto every hash: all ones, except in tests that force
+	// collisions.
+	mask  uint64
+	first map[uint64]es.Position
+	more  map[uint64][]es.Position
+}
+
+func (x *idIndex) hash(id string) uint64 { return maphash.String(x.seed, id) & x.mask }
+
+// has reports whether an event with id is in the log.
+func (x *idIndex) has(st *state, id string) bool {
+	h := x.hash(id)
+	p, ok := x.first[h]
+	if !ok {
+		return false
+	}
+	if st.at(p).Metadata.EventID == id {
+		return true
+	}
+	for _, q := range x.more[h] {
+		if st.at(q).Metadata.EventID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// add indexes the event with id at pos, newer than every indexed event.
+func (x *idIndex) add(id string, pos es.Position) {
+	h := x.hash(id)
+	if _, ok := x.first[h]; !ok {
+		x.first[h] = pos
+		return
+	}
+	if x.more == nil {
+		x.more = make(map[uint64][]es.Position)
+	}
+	x.more[h] = append(x.more[h], pos)
+}
+
+// removeNewest drops the newest indexed event, whose id is id (truncate
+// removes events newest first): the last position indexed under its hash.
+func (x *idIndex) removeNewest(id string) {
+	h := x.hash(id)
+	if m := x.more[h]; len(m) > 0 {
+		if len(m) == 1 {
+			delete(x.more, h)
+		} else {
+			x.more[h] = m[:len(m)-1]
+		}
+		return
+	}
+	delete(x.first, h)
 }
 
 func (st *state) head() es.Position { return es.Position(st.log.n) }

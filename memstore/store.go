@@ -329,12 +329,12 @@ type state struct {
 	// byType and byTag index positions for DCB reads and conditions.
 	byType map[string]*postings
 	byTag  map[es.Tag]*postings
-	// byID maps every stored event id to its event's position; event ids
-	// are unique in the log. It is nil until the first append carrying an
-	// explicit id (indexEventIDs builds it from the log then), so a store
-	// that only mints ids never pays for it. Rollback removes a unit's ids
-	// with its events (truncate).
-	byID map[string]es.Position
+	// byID indexes every stored event id (idIndex); event ids are unique
+	// in the log. It is nil until the first append carrying an explicit id
+	// (indexEventIDs builds it from the log then), so a store that only
+	// mints ids never pays for it. Rollback removes a unit's ids with its
+	// events (truncate).
+	byID *idIndex
 	// idem maps an idempotency key to the append it made.
 	idem map[string]idemEntry
 	// audits lists rejected key reuses per key; they survive rollbacks.
