@@ -21,6 +21,7 @@ import (
 func init() {
 	register(
 		Case{Group: "concurrency", Name: "race-expected-version", Run: onLog(concRaceVersion)},
+		Case{Group: "concurrency", Name: "race-any-version-all-win", Run: onLog(concRaceAny)},
 		Case{Group: "concurrency", Name: "race-dcb-condition", Run: onLog(concRaceCondition)},
 		Case{Group: "concurrency", Name: "race-idempotency-key", Run: onLog(concRaceIdempotency)},
 		Case{Group: "concurrency", Name: "unrelated-appends-never-conflict", Run: onLog(concUnrelated)},
@@ -105,6 +106,41 @@ func concRaceVersion(c *logCase) {
 		}
 	}
 	c.wantVersion(stream, Rounds)
+	c.checkOracle(&o)
+}
+
+// concRaceAny races appends to one stream that expect any version (or only
+// that the stream exists): none may fail, and together they take every
+// version once.
+func concRaceAny(c *logCase) {
+	var o Oracle
+	const stream = es.StreamID("free-for-all")
+	for round := 0; round < Rounds; round++ {
+		reqs := make([]es.AppendRequest, Racers)
+		for g := range reqs {
+			expected := es.Any
+			if round > 0 && g%2 == 1 {
+				expected = es.StreamExists
+			}
+			reqs[g] = es.AppendRequest{Stream: stream, Expected: expected, Events: []es.Event{c.ev("Joined")}}
+		}
+		got := map[es.Version]int{}
+		for g, out := range c.race(&o, reqs) {
+			if out.err != nil {
+				c.Fatalf("round %d: racer %d expecting %s failed: %v; an append expecting any version never conflicts", round, g, reqs[g].Expected, out.err)
+			}
+			if prev, dup := got[out.res.Version]; dup {
+				c.Fatalf("round %d: racers %d and %d both got version %d", round, prev, g, out.res.Version)
+			}
+			got[out.res.Version] = g
+		}
+		for v := es.Version(round*Racers + 1); v <= es.Version((round+1)*Racers); v++ {
+			if _, ok := got[v]; !ok {
+				c.Fatalf("round %d: no racer got version %d (versions %v)", round, v, got)
+			}
+		}
+	}
+	c.wantVersion(stream, es.Version(Rounds*Racers))
 	c.checkOracle(&o)
 }
 

@@ -226,85 +226,71 @@ func (l *eventLog) buildOne(req es.AppendRequest) (oneArgs, error) {
 	return a, nil
 }
 
-// maxAppendOneTries bounds how often appendOne re-runs its statement after
-// losing a race for the stream's next version while its expectation still
-// holds (Any, StreamExists, or an Exact version another append reached
-// while the statement waited). Each lost race means another append
-// committed to the stream meanwhile.
-const maxAppendOneTries = 8
+// errLostRace is appendOne's answer when its insert lost the race for the
+// stream's next version while the expectation still holds (Any,
+// StreamExists, or an Exact version another append reached while the
+// statement waited for the stream lock): Append then decides through
+// append_events, which reads the stream under the lock.
+var errLostRace = errors.New("postgresadapter: lost the race for the stream version")
 
 // appendOne is Append of one event without a condition or an idempotency
 // key (see fastPath): one INSERT statement (queries.appendOne) that takes
 // the stream lock, registers the unit as a plain writer, draws the
 // position and writes the event and its tags. When it inserts nothing, a
-// fresh read of the stream's version and of the event id decides between
-// a conflict, a taken event id and a retry.
-func (l *eventLog) appendOne(ctx context.Context, req es.AppendRequest) (es.AppendResult, error) {
+// fresh read of the stream's version and of the event id decides between a
+// conflict, a taken event id and errLostRace. It returns the event with its
+// defaults (its id minted) for the retry.
+func (l *eventLog) appendOne(ctx context.Context, req es.AppendRequest) (es.AppendResult, es.Event, error) {
 	t := (*tx)(l)
 	a, err := l.buildOne(req)
 	if err != nil {
-		return es.AppendResult{}, err
+		return es.AppendResult{}, es.Event{}, err
 	}
 	if err := t.begin(ctx); err != nil {
-		return es.AppendResult{}, err
+		return es.AppendResult{}, es.Event{}, err
 	}
 	defer t.mu.Unlock()
 	nowNS, err := toNS(t.now(), "the clock's time")
 	if err != nil {
-		return es.AppendResult{}, err
+		return es.AppendResult{}, es.Event{}, err
 	}
 	var streamKey *int32
 	if a.stream != nil {
 		k := int32(hash32(*a.stream))
 		streamKey = &k
 	}
+	var register *int32
+	if !t.registeredPlain {
+		register = &t.s.locks.register
+	}
 	m := a.e.Metadata
-	for try := 1; ; try++ {
-		var register *int32
-		if !t.registeredPlain {
-			register = &t.s.locks.register
-		}
-		var position, version int64
-		err = t.ptx.QueryRow(ctx, t.s.q.appendOne,
-			t.s.locks.stream, streamKey, register, a.stream, a.expect, a.expectV, a.checkID,
-			a.e.Type, []byte(a.e.Data), a.tags, m.EventID, m.CorrelationID, m.CausationID, m.Category, int32(m.SchemaVersion), a.extra, nowNS,
-		).Scan(&position, &version)
-		if err == nil {
-			t.registered, t.registeredPlain = true, true
-			return es.AppendResult{Stream: req.Stream, EventIDs: []string{m.EventID}, Positions: []es.Position{es.Position(position)},
-				Version: es.Version(version)}, nil
-		}
-		if !errors.Is(err, pgx.ErrNoRows) {
-			return es.AppendResult{}, t.dbErr("append", err)
-		}
-		var (
-			current int64
-			idTaken bool
-		)
-		if err := t.ptx.QueryRow(ctx, t.s.q.appendOneState, a.stream, m.EventID).Scan(&current, &idTaken); err != nil {
-			return es.AppendResult{}, t.dbErr("append", err)
-		}
-		if (a.stream != nil && !holds(a.expect, a.expectV, current)) || try == maxAppendOneTries {
-			return es.AppendResult{}, &es.ConcurrencyError{Stream: req.Stream, Expected: req.Expected, Actual: es.Version(current)}
-		}
-		if a.checkID && idTaken {
-			return es.AppendResult{}, es.Errorf(es.CodeInvalidEvent, "events[0].metadata.eventId %q is already in the log; event ids are unique", m.EventID)
-		}
+	var position, version int64
+	err = t.ptx.QueryRow(ctx, t.s.q.appendOne,
+		t.s.locks.stream, streamKey, register, a.stream, a.expect, a.expectV, a.checkID,
+		a.e.Type, []byte(a.e.Data), a.tags, m.EventID, m.CorrelationID, m.CausationID, m.Category, int32(m.SchemaVersion), a.extra, nowNS,
+	).Scan(&position, &version)
+	if err == nil {
+		t.registered, t.registeredPlain = true, true
+		return es.AppendResult{Stream: req.Stream, EventIDs: []string{m.EventID}, Positions: []es.Position{es.Position(position)},
+			Version: es.Version(version)}, a.e, nil
 	}
-}
-
-// holds reports whether a stream at version current meets the expectation
-// (kind, version) of expectation.
-func holds(kind int16, v, current int64) bool {
-	switch kind {
-	case expectNoStream:
-		return current == 0
-	case expectExists:
-		return current > 0
-	case expectExact:
-		return current == v
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return es.AppendResult{}, es.Event{}, t.dbErr("append", err)
 	}
-	return true
+	var (
+		current int64
+		idTaken bool
+	)
+	if err := t.ptx.QueryRow(ctx, t.s.q.appendOneState, a.stream, m.EventID).Scan(&current, &idTaken); err != nil {
+		return es.AppendResult{}, es.Event{}, t.dbErr("append", err)
+	}
+	if a.stream != nil && !req.Expected.Allows(es.Version(current)) {
+		return es.AppendResult{}, es.Event{}, &es.ConcurrencyError{Stream: req.Stream, Expected: req.Expected, Actual: es.Version(current)}
+	}
+	if a.checkID && idTaken {
+		return es.AppendResult{}, es.Event{}, es.Errorf(es.CodeInvalidEvent, "events[0].metadata.eventId %q is already in the log; event ids are unique", m.EventID)
+	}
+	return es.AppendResult{}, a.e, errLostRace
 }
 
 // Append writes req's events atomically; see store.EventLog. One call of
@@ -316,10 +302,16 @@ func holds(kind int16, v, current int64) bool {
 // (CONCURRENCY_CONFLICT), the DCB condition (APPEND_CONDITION_FAILED), then
 // the write. All events of one append share one RecordedAt. An append of
 // one event without a condition or an idempotency key is one INSERT
-// statement instead (appendOne), with the same outcomes.
+// statement instead (appendOne), with the same outcomes; when that insert
+// loses a race for the stream's next version, append_events decides.
 func (l *eventLog) Append(ctx context.Context, req es.AppendRequest) (es.AppendResult, error) {
 	if fastPath(req) {
-		return l.appendOne(ctx, req)
+		res, e, err := l.appendOne(ctx, req)
+		if err != errLostRace {
+			return res, err
+		}
+		// The event keeps the id minted for the first attempt.
+		req.Events = []es.Event{e}
 	}
 	t := (*tx)(l)
 	a, fp, err := l.buildAppend(req)
