@@ -4,9 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"strings"
-	"sync"
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
@@ -120,7 +118,7 @@ func (d *documents) InsertIndexed(ctx context.Context, coll, key string, data js
 	for i, e := range entries {
 		args[4+2*i], args[5+2*i] = e.Index, e.Key
 	}
-	tag, err := t.ptx.Exec(ctx, t.s.indexQueries().insert, args[:]...)
+	tag, err := t.ptx.Exec(ctx, t.s.q.docInsertIndexed, args[:]...)
 	if err != nil {
 		return store.Document{}, t.dbErr("inserting an indexed document", err)
 	}
@@ -291,12 +289,12 @@ func (d *documents) ListIndex(ctx context.Context, coll, index string, opts stor
 		return store.DocumentPage{}, err
 	}
 	defer t.mu.Unlock()
-	q := t.s.indexQueries()
+	q := &t.s.q
 	var rows pgx.Rows
 	if upper, ok := prefixUpperBound(prefix); ok {
-		rows, err = t.ptx.ReadQuery(ctx, q.listBounded, coll, index, afterKey, afterDoc, prefix, limit+1, upper)
+		rows, err = t.ptx.ReadQuery(ctx, q.docListIndexBounded, coll, index, afterKey, afterDoc, prefix, limit+1, upper)
 	} else {
-		rows, err = t.ptx.ReadQuery(ctx, q.list, coll, index, afterKey, afterDoc, prefix, limit+1)
+		rows, err = t.ptx.ReadQuery(ctx, q.docListIndex, coll, index, afterKey, afterDoc, prefix, limit+1)
 	}
 	if err != nil {
 		return store.DocumentPage{}, t.dbErr("listing an index", err)
@@ -321,55 +319,6 @@ func (d *documents) ListIndex(ctx context.Context, coll, index string, opts stor
 		return store.DocumentPage{}, t.dbErr("listing an index", err)
 	}
 	return page, nil
-}
-
-// indexQueries are the statements of the secondary indexes.
-type indexQueries struct {
-	insert      string
-	list        string // $1 collection, $2 index, $3 $4 lower bound, $5 prefix, $6 limit
-	listBounded string // list with $7 an upper bound of the index key
-}
-
-// indexQueryCache maps a schema name to its *indexQueries.
-var indexQueryCache sync.Map
-
-// indexQueries returns the schema's index statements, built once.
-func (s *Store) indexQueries() *indexQueries {
-	if q, ok := indexQueryCache.Load(s.schema); ok {
-		return q.(*indexQueries)
-	}
-	q, _ := indexQueryCache.LoadOrStore(s.schema, newIndexQueries(quoteSchema(s.schema)))
-	return q.(*indexQueries)
-}
-
-func newIndexQueries(qs string) *indexQueries {
-	cols := make([]string, 0, 2*store.MaxIndexEntries)
-	params := make([]string, 0, 2*store.MaxIndexEntries)
-	for i := 1; i <= store.MaxIndexEntries; i++ {
-		cols = append(cols, fmt.Sprintf("ix%d_name, ix%d_key", i, i))
-		params = append(params, fmt.Sprintf("$%d, $%d", 3+2*i, 4+2*i))
-	}
-	list := func(bounded bool) string {
-		branches := make([]string, 0, store.MaxIndexEntries)
-		for i := 1; i <= store.MaxIndexEntries; i++ {
-			upper := ""
-			if bounded {
-				upper = fmt.Sprintf(" AND ix%d_key < $7", i)
-			}
-			// One ordered scan of slot i's partial index (ix<i>_name = $2
-			// implies the index's NOT NULL predicate).
-			branches = append(branches, fmt.Sprintf(`(SELECT key, data, version, updated_at_ns, ix%[1]d_key AS ik FROM %[2]s.documents
-				WHERE collection = $1 AND ix%[1]d_name = $2 AND (ix%[1]d_key, key) > ($3, $4)%[3]s AND starts_with(ix%[1]d_key, $5)
-				ORDER BY ix%[1]d_key, key LIMIT $6)`, i, qs, upper))
-		}
-		return `SELECT key, data, version, updated_at_ns, ik FROM (` + strings.Join(branches, " UNION ALL ") + `) u ORDER BY ik, key LIMIT $6`
-	}
-	return &indexQueries{
-		insert: `INSERT INTO ` + qs + `.documents (collection, key, data, version, updated_at_ns, ` + strings.Join(cols, ", ") + `)
-			VALUES ($1, $2, $3, 1, $4, ` + strings.Join(params, ", ") + `) ON CONFLICT (collection, key) DO NOTHING`,
-		list:        list(false),
-		listBounded: list(true),
-	}
 }
 
 // prefixUpperBound returns the smallest valid UTF-8 string greater than

@@ -1,6 +1,11 @@
 package postgresadapter
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+
+	"github.com/eventspec/eventspec/store"
+)
 
 // queries holds every statement with the schema name substituted. Values
 // always travel as parameters; only the quoted schema identifier is
@@ -23,6 +28,13 @@ type queries struct {
 	docDelete  string
 	docVersion string
 	docList    string
+	// docInsertIndexed inserts a document with its index slots;
+	// docListIndex lists an index ($1 collection, $2 index, $3 $4 lower
+	// bound, $5 prefix, $6 limit), docListIndexBounded with $7 an upper
+	// bound of the index key.
+	docInsertIndexed    string
+	docListIndex        string
+	docListIndexBounded string
 
 	jobInsert   string
 	jobExpire   string
@@ -53,8 +65,12 @@ func newQueries(qs string) queries {
 	// {{sl}} is the schema inside a string literal (a regclass name).
 	r := strings.NewReplacer("{{s}}", qs, "{{sl}}", strings.ReplaceAll(qs, "'", "''"), "{{ev}}", eventColumns, "{{job}}", jobColumns)
 	q := func(s string) string { return r.Replace(s) }
+	ix := newIndexQueries(qs)
 	return queries{
-		eventCols: eventColumns,
+		eventCols:           eventColumns,
+		docInsertIndexed:    ix.insert,
+		docListIndex:        ix.list,
+		docListIndexBounded: ix.listBounded,
 		appendEvents: q(`SELECT status, version, positions, fingerprint, event_ids, stream, registered
 			FROM {{s}}.append_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)`),
 		// appendOne is a plain append of one event in one statement: the
@@ -161,5 +177,44 @@ func newQueries(qs string) queries {
 		jobGet:     q(`SELECT {{job}} FROM {{s}}.jobs WHERE id = $1`),
 		jobDeadSeq: q(`SELECT dead_seq FROM {{s}}.jobs WHERE id = $1 AND state = 'dead'`),
 		jobDead:    q(`SELECT {{job}} FROM {{s}}.jobs WHERE state = 'dead' AND dead_seq > $1 ORDER BY dead_seq LIMIT $2`),
+	}
+}
+
+// indexQueries are the statements of the documents' secondary indexes
+// (migration 0004: store.MaxIndexEntries slots of (name, key) columns per
+// row, each with a partial index).
+type indexQueries struct {
+	insert      string
+	list        string
+	listBounded string
+}
+
+func newIndexQueries(qs string) indexQueries {
+	cols := make([]string, 0, 2*store.MaxIndexEntries)
+	params := make([]string, 0, 2*store.MaxIndexEntries)
+	for i := 1; i <= store.MaxIndexEntries; i++ {
+		cols = append(cols, fmt.Sprintf("ix%d_name, ix%d_key", i, i))
+		params = append(params, fmt.Sprintf("$%d, $%d", 3+2*i, 4+2*i))
+	}
+	list := func(bounded bool) string {
+		branches := make([]string, 0, store.MaxIndexEntries)
+		for i := 1; i <= store.MaxIndexEntries; i++ {
+			upper := ""
+			if bounded {
+				upper = fmt.Sprintf(" AND ix%d_key < $7", i)
+			}
+			// One ordered scan of slot i's partial index (ix<i>_name = $2
+			// implies the index's NOT NULL predicate).
+			branches = append(branches, fmt.Sprintf(`(SELECT key, data, version, updated_at_ns, ix%[1]d_key AS ik FROM %[2]s.documents
+				WHERE collection = $1 AND ix%[1]d_name = $2 AND (ix%[1]d_key, key) > ($3, $4)%[3]s AND starts_with(ix%[1]d_key, $5)
+				ORDER BY ix%[1]d_key, key LIMIT $6)`, i, qs, upper))
+		}
+		return `SELECT key, data, version, updated_at_ns, ik FROM (` + strings.Join(branches, " UNION ALL ") + `) u ORDER BY ik, key LIMIT $6`
+	}
+	return indexQueries{
+		insert: `INSERT INTO ` + qs + `.documents (collection, key, data, version, updated_at_ns, ` + strings.Join(cols, ", ") + `)
+			VALUES ($1, $2, $3, 1, $4, ` + strings.Join(params, ", ") + `) ON CONFLICT (collection, key) DO NOTHING`,
+		list:        list(false),
+		listBounded: list(true),
 	}
 }
