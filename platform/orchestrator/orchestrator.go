@@ -261,10 +261,10 @@ type execution struct {
 	// result then is in res).
 	found bool
 
-	// The unit of work of run (stages command-log … complete).
-	rc     command.Command // the command it runs (middleware may have replaced the payload)
+	// The unit of work of run (stages command-log … complete). The command
+	// it runs (middleware may have replaced the payload) and its arguments
+	// are in hc.
 	rAggID string
-	rArgs  any
 	res    command.Result
 	apart  *command.Result // the outcome to record apart, if any
 	isDup  bool

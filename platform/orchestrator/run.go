@@ -240,7 +240,8 @@ func postAppend(err error, what string) error {
 // run executes stages command-log … complete in one unit of work.
 func (e *execution) run(ctx context.Context, cmd command.Command, aggID string, args any) (command.Result, error) {
 	o, reg := e.o, e.reg
-	e.ctx, e.rc, e.rAggID, e.rArgs = ctx, cmd, aggID, args
+	e.ctx, e.rAggID = ctx, aggID
+	e.hc = command.HandlerContext{Command: cmd, Args: args}
 	e.res, e.apart, e.isDup, e.events, e.ar = command.Result{}, nil, false, nil, es.AppendResult{}
 	err := o.s.Atomic(ctx, e.unit)
 	switch {
@@ -264,7 +265,8 @@ func (e *execution) recordApartWith(r command.Result) error {
 
 // unit is run's unit of work.
 func (e *execution) unit(tx store.Tx) error {
-	o, ctx, cmd, reg := e.o, e.ctx, e.rc, e.reg
+	o, ctx, reg := e.o, e.ctx, e.reg
+	cmd := e.hc.Command
 	o.stage(StageCommandLog, cmd)
 	if prev, found, err := o.storedIn(ctx, tx, cmd.ID); err != nil {
 		return err
@@ -280,10 +282,10 @@ func (e *execution) unit(tx store.Tx) error {
 	}
 
 	o.stage(StageHandle, cmd)
-	e.hc = command.HandlerContext{Tx: tx, Command: cmd,
-		Info: command.Info{Command: cmd, BoundedContext: reg.Meta.BoundedContext, Category: reg.Meta.Category, TargetAggregate: reg.Meta.TargetAggregate},
-		Now:  o.clock.Now(), IDs: o.ids, Aggregate: agg, Args: e.rArgs}
-	hres, herr := callHandler(ctx, reg.Handler, &e.hc)
+	hc := &e.hc // Command and Args were set by run
+	hc.Tx, hc.Now, hc.IDs, hc.Aggregate = tx, o.clock.Now(), o.ids, agg
+	hc.Info = command.Info{Command: cmd, BoundedContext: reg.Meta.BoundedContext, Category: reg.Meta.Category, TargetAggregate: reg.Meta.TargetAggregate}
+	hres, herr := callHandler(ctx, reg.Handler, hc)
 	if herr != nil {
 		r, err := classify(ctx, herr)
 		if err != nil {
