@@ -265,7 +265,8 @@ func (l *eventLog) appendOne(ctx context.Context, req es.AppendRequest) (es.Appe
 	}
 	m := a.e.Metadata
 	var position, version int64
-	err = t.ptx.QueryRow(ctx, t.s.q.appendOne,
+	variant := appendOneVariant(a.stream != nil && (a.expect == expectAny || a.expect == expectExists), len(a.tags) > 0)
+	err = t.ptx.QueryRow(ctx, t.s.q.appendOne[variant],
 		t.s.locks.stream, streamKey, register, a.stream, a.expect, a.expectV, a.checkID,
 		a.e.Type, []byte(a.e.Data), a.tags, m.EventID, m.CorrelationID, m.CausationID, m.Category, int32(m.SchemaVersion), a.extra, nowNS,
 	).Scan(&position, &version)

@@ -11,8 +11,10 @@ import (
 // always travel as parameters; only the quoted schema identifier is
 // spliced in.
 type queries struct {
-	appendEvents   string
-	appendOne      string
+	appendEvents string
+	// appendOne is the one-statement plain append of one event, by
+	// appendOneVariant.
+	appendOne      [4]string
 	appendOneState string
 	bound          string
 	readStreamFw   string
@@ -64,7 +66,7 @@ const jobColumns = `id, kind, payload, partition, state, run_at_ns, enqueued_at_
 func newQueries(qs string) queries {
 	// {{sl}} is the schema inside a string literal (a regclass name).
 	r := strings.NewReplacer("{{s}}", qs, "{{sl}}", strings.ReplaceAll(qs, "'", "''"), "{{ev}}", eventColumns, "{{job}}", jobColumns)
-	q := func(s string) string { return r.Replace(s) }
+	q := r.Replace
 	ix := newIndexQueries(qs)
 	return queries{
 		eventCols:           eventColumns,
@@ -73,35 +75,10 @@ func newQueries(qs string) queries {
 		docListIndexBounded: ix.listBounded,
 		appendEvents: q(`SELECT status, version, positions, fingerprint, event_ids, stream, registered
 			FROM {{s}}.append_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)`),
-		// appendOne is a plain append of one event in one statement: the
-		// stream lock ($1, $2; none without a stream), then the plain
-		// writer's registration ($3; NULL when the unit is registered),
-		// each in a subquery that must produce its row before the next
-		// (OFFSET 0 keeps them apart), then the position is drawn and the
-		// row inserted when the expected version ($5, $6) holds in the
-		// statement's snapshot and, when the caller chose the event id
-		// ($7), the id is new. The snapshot predates the lock wait, so a
-		// version another append took meanwhile makes the insert do
-		// nothing (ON CONFLICT); the adapter then re-reads and decides.
-		appendOne: q(`WITH l AS MATERIALIZED (
-				SELECT r.x FROM (
-					SELECT CASE WHEN $3::integer IS NULL THEN '' ELSE pg_advisory_xact_lock_shared($3::integer, {{s}}.registration_key())::text END AS x
-					FROM (SELECT CASE WHEN $2::integer IS NULL THEN '' ELSE pg_advisory_xact_lock($1::integer, $2::integer)::text END AS y OFFSET 0) s
-					OFFSET 0) r),
-			cur AS MATERIALIZED (SELECT coalesce(max(e.stream_version), 0) AS v FROM {{s}}.events e WHERE e.stream_id = $4::text),
-			ins AS (
-				INSERT INTO {{s}}.events (position, stream_id, stream_version, type, data, tags, event_id,
-					correlation_id, causation_id, category, schema_version, extra, recorded_at_ns)
-				SELECT nextval('{{sl}}.positions'), $4::text, CASE WHEN $4::text IS NULL THEN NULL ELSE cur.v + 1 END,
-					$8, $9, $10::text[], $11::text, $12, $13, $14, $15, $16, $17
-				FROM l, cur
-				WHERE ($5::smallint = 0 OR ($5 = 1 AND cur.v = 0) OR ($5 = 2 AND cur.v > 0) OR ($5 = 3 AND cur.v = $6::bigint))
-				  AND (NOT $7::boolean OR NOT EXISTS (SELECT 1 FROM {{s}}.events x WHERE x.event_id = $11::text))
-				ON CONFLICT (stream_id, stream_version) WHERE stream_id IS NOT NULL DO NOTHING
-				RETURNING position, stream_version),
-			tg AS (INSERT INTO {{s}}.event_tags (tag, position, type)
-				SELECT t.tag, ins.position, $8 FROM ins, unnest($10::text[]) AS t(tag))
-			SELECT position, coalesce(stream_version, 0) FROM ins`),
+		appendOne: [4]string{
+			appendOneSQL(r, false, false), appendOneSQL(r, false, true),
+			appendOneSQL(r, true, false), appendOneSQL(r, true, true),
+		},
 		// appendOneState is what appendOne's caller reads when the insert
 		// did nothing: the stream's version and whether the event id is
 		// taken, in a fresh snapshot.
@@ -217,4 +194,65 @@ func newIndexQueries(qs string) indexQueries {
 		list:        list(false),
 		listBounded: list(true),
 	}
+}
+
+// appendOneVariant picks the appendOne statement: with the stream's current
+// version read in the statement (Any, StreamExists) or not (no stream,
+// NoStream, Exact), with the tag rows or without.
+func appendOneVariant(readsVersion, tagged bool) int {
+	v := 0
+	if readsVersion {
+		v += 2
+	}
+	if tagged {
+		v++
+	}
+	return v
+}
+
+// appendOneSQL builds a plain append of one event in one statement: the
+// stream lock ($1, $2; none without a stream), then the plain writer's
+// registration ($3; NULL when the unit is registered), each in a subquery
+// that must produce its row before the next (OFFSET 0 keeps them apart),
+// then the position is drawn and the row inserted when the expected
+// version ($5 kind, $6 version; for StreamExists, $6 is 0) holds in the
+// statement's snapshot and,
+// when the caller chose the event id ($7), the id is new. The snapshot
+// predates the lock wait, so a version another append took meanwhile
+// makes the insert do nothing (ON CONFLICT); the adapter then re-reads and
+// decides. Without readsVersion the version is known in advance (1 for
+// NoStream, $6 + 1 for Exact, which checks that version $6 exists), which
+// spares reading the stream's head; without tagged the statement has no
+// event_tags insert.
+func appendOneSQL(r *strings.Replacer, readsVersion, tagged bool) string {
+	from, version, expect := "FROM l", "CASE WHEN $5::smallint = 3 THEN $6::bigint + 1 ELSE 1 END",
+		"($5::smallint <> 3 OR EXISTS (SELECT 1 FROM {{s}}.events v WHERE v.stream_id = $4::text AND v.stream_version = $6::bigint))"
+	cur := ""
+	if readsVersion {
+		cur = `
+			cur AS MATERIALIZED (SELECT coalesce(max(e.stream_version), 0) AS v FROM {{s}}.events e WHERE e.stream_id = $4::text),`
+		from, version, expect = "FROM l, cur", "cur.v + 1", "($5::smallint = 0 OR cur.v > $6::bigint)"
+	}
+	tags, tail := "", "SELECT position, coalesce(stream_version, 0) FROM ins"
+	if tagged {
+		tags = `,
+			tg AS (INSERT INTO {{s}}.event_tags (tag, position, type)
+				SELECT t.tag, ins.position, $8 FROM ins, unnest($10::text[]) AS t(tag))`
+	}
+	return r.Replace(`WITH l AS MATERIALIZED (
+				SELECT r.x FROM (
+					SELECT CASE WHEN $3::integer IS NULL THEN '' ELSE pg_advisory_xact_lock_shared($3::integer, {{s}}.registration_key())::text END AS x
+					FROM (SELECT CASE WHEN $2::integer IS NULL THEN '' ELSE pg_advisory_xact_lock($1::integer, $2::integer)::text END AS y OFFSET 0) s
+					OFFSET 0) r),` + cur + `
+			ins AS (
+				INSERT INTO {{s}}.events (position, stream_id, stream_version, type, data, tags, event_id,
+					correlation_id, causation_id, category, schema_version, extra, recorded_at_ns)
+				SELECT nextval('{{sl}}.positions'), $4::text, CASE WHEN $4::text IS NULL THEN NULL ELSE ` + version + ` END,
+					$8, $9, $10::text[], $11::text, $12, $13, $14, $15, $16, $17
+				` + from + `
+				WHERE ` + expect + `
+				  AND (NOT $7::boolean OR NOT EXISTS (SELECT 1 FROM {{s}}.events x WHERE x.event_id = $11::text))
+				ON CONFLICT (stream_id, stream_version) WHERE stream_id IS NOT NULL DO NOTHING
+				RETURNING position, stream_version)` + tags + `
+			` + tail)
 }
