@@ -294,6 +294,83 @@ func (l *eventLog) appendOne(ctx context.Context, req es.AppendRequest) (es.Appe
 	return es.AppendResult{}, a.e, errLostRace
 }
 
+// conditionalFastPath reports whether req can take appendOneIf: one event,
+// a condition that is All or a single query item, no idempotency key.
+func conditionalFastPath(req es.AppendRequest) bool {
+	if len(req.Events) != 1 || req.Idempotency != nil || req.Condition == nil {
+		return false
+	}
+	q := req.Condition.FailIfEventsMatch
+	return q.IsAll() || len(q.QueryItems()) == 1
+}
+
+// appendOneIf is Append through append_one_if (see conditionalFastPath):
+// the locks, checks, registration and wait of append_events for a
+// conditional append, with plain parameters.
+func (l *eventLog) appendOneIf(ctx context.Context, req es.AppendRequest) (es.AppendResult, error) {
+	t := (*tx)(l)
+	a, err := l.buildOne(req)
+	if err != nil {
+		return es.AppendResult{}, err
+	}
+	cond := req.Condition
+	var after int64
+	if cond.After != nil {
+		after = int64(*cond.After)
+	}
+	all := cond.FailIfEventsMatch.IsAll()
+	itypes, itags := []string{}, []string{}
+	if !all {
+		it := cond.FailIfEventsMatch.QueryItems()[0]
+		itypes = append(itypes, it.Types...) // never nil: NULL would match nothing
+		for _, tg := range it.Tags {
+			itags = append(itags, string(tg))
+		}
+	}
+	if err := t.begin(ctx); err != nil {
+		return es.AppendResult{}, err
+	}
+	defer t.mu.Unlock()
+	nowNS, err := toNS(t.now(), "the clock's time")
+	if err != nil {
+		return es.AppendResult{}, err
+	}
+	cls, obj, x := t.s.locks.appendLocks(req)
+	var register *int32
+	if !t.registered {
+		register = &t.s.locks.registerCond
+	}
+	var (
+		status     string
+		version    pgtype.Int8
+		position   pgtype.Int8
+		registered bool
+	)
+	m := a.e.Metadata
+	err = t.ptx.QueryRow(ctx, t.s.q.appendOneIf,
+		cls, obj, x, register, t.s.locks.register, nowNS, a.stream, a.expect, a.expectV, all, after, itypes, itags, a.checkID,
+		a.e.Type, []byte(a.e.Data), a.tags, m.EventID, m.CorrelationID, m.CausationID, m.Category, int32(m.SchemaVersion), a.extra,
+	).Scan(&status, &version, &position, &registered)
+	if err != nil {
+		return es.AppendResult{}, t.dbErr("append", err)
+	}
+	if registered {
+		t.registered = true
+	}
+	switch status {
+	case "ok":
+		return es.AppendResult{Stream: req.Stream, EventIDs: []string{m.EventID}, Positions: []es.Position{es.Position(position.Int64)},
+			Version: es.Version(version.Int64)}, nil
+	case "concurrency":
+		return es.AppendResult{}, &es.ConcurrencyError{Stream: req.Stream, Expected: req.Expected, Actual: es.Version(version.Int64)}
+	case "condition":
+		return es.AppendResult{}, &es.ConditionFailedError{Condition: *req.Condition}
+	case "event_id":
+		return es.AppendResult{}, es.Errorf(es.CodeInvalidEvent, "events[0].metadata.eventId %q is already in the log; event ids are unique", m.EventID)
+	}
+	return es.AppendResult{}, es.Errorf(es.CodeInternal, "postgresadapter: append_one_if returned unknown status %q", status)
+}
+
 // Append writes req's events atomically; see store.EventLog. One call of
 // the append_events function does the whole append in one round trip, in
 // this order (the first failing check decides, writing
@@ -304,7 +381,10 @@ func (l *eventLog) appendOne(ctx context.Context, req es.AppendRequest) (es.Appe
 // the write. All events of one append share one RecordedAt. An append of
 // one event without a condition or an idempotency key is one INSERT
 // statement instead (appendOne), with the same outcomes; when that insert
-// loses a race for the stream's next version, append_events decides.
+// loses a race for the stream's next version, append_events decides. An
+// append of one event on an All or single-item condition, without an
+// idempotency key, calls append_one_if: append_events' steps with plain
+// parameters.
 func (l *eventLog) Append(ctx context.Context, req es.AppendRequest) (es.AppendResult, error) {
 	if fastPath(req) {
 		res, e, err := l.appendOne(ctx, req)
@@ -313,6 +393,8 @@ func (l *eventLog) Append(ctx context.Context, req es.AppendRequest) (es.AppendR
 		}
 		// The event keeps the id minted for the first attempt.
 		req.Events = []es.Event{e}
+	} else if conditionalFastPath(req) {
+		return l.appendOneIf(ctx, req)
 	}
 	t := (*tx)(l)
 	a, fp, err := l.buildAppend(req)

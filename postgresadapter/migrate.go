@@ -302,12 +302,14 @@ func checkColumns(ctx context.Context, tx pgx.Tx, schema string) error {
 		WHERE n.nspname = $1 AND p.proname = 'finality_bound')
 		AND EXISTS (SELECT 1 FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
 		WHERE n.nspname = $1 AND p.proname = 'registration_key')
+		AND EXISTS (SELECT 1 FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+		WHERE n.nspname = $1 AND p.proname = 'append_one_if')
 		AND EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 		WHERE n.nspname = $1 AND c.relname = 'positions' AND c.relkind = 'S')`, schema).Scan(&fn); err != nil {
 		return mapErr("looking for the adapter's functions", err)
 	}
 	if !fn {
-		problems = append(problems, "function append_events, function registration_key, function finality_bound or sequence positions is missing")
+		problems = append(problems, "function append_events, function append_one_if, function registration_key, function finality_bound or sequence positions is missing")
 	}
 	if len(problems) > 0 {
 		return es.Errorf(es.CodeSchemaMismatch, "postgresadapter: schema %s is not the one eventspec version %d expects: %s",

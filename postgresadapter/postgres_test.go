@@ -137,6 +137,8 @@ func TestSchemaMismatch(t *testing.T) {
 			mentions: []string{"function finality_bound"}},
 		{name: "missing registration function", migrate: true, break_: `DROP FUNCTION {{s}}.registration_key CASCADE`,
 			mentions: []string{"function registration_key"}},
+		{name: "missing conditional fast-path function", migrate: true, break_: `DROP FUNCTION {{s}}.append_one_if`,
+			mentions: []string{"function append_one_if"}},
 		{name: "never migrated, NoMigrate", noMigrate: true,
 			mentions: []string{"never migrated"}},
 	} {

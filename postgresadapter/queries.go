@@ -16,6 +16,7 @@ type queries struct {
 	// appendOneVariant.
 	appendOne      [4]string
 	appendOneState string
+	appendOneIf    string
 	bound          string
 	readStreamFw   string
 	readStreamBw   string
@@ -82,6 +83,8 @@ func newQueries(qs string) queries {
 		// appendOneState is what appendOne's caller reads when the insert
 		// did nothing: the stream's version and whether the event id is
 		// taken, in a fresh snapshot.
+		appendOneIf: q(`SELECT status, version, pos, registered
+			FROM {{s}}.append_one_if($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)`),
 		appendOneState: q(`SELECT coalesce(max(e.stream_version), 0),
 				EXISTS (SELECT 1 FROM {{s}}.events x WHERE x.event_id = $2)
 			FROM {{s}}.events e WHERE e.stream_id = $1::text`),
