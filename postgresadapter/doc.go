@@ -121,6 +121,10 @@
 // than 64 items) takes the global key exclusively instead, keeping
 // PostgreSQL's lock table bounded.
 //
+// A conditional append of one event whose condition is All or a single
+// query item, without an idempotency key (the common DCB decision), calls
+// append_one_if: the same steps as append_events with plain parameters.
+//
 // A one-event plain append is a single INSERT statement: stream lock,
 // registration, position, row and tags. Its snapshot is taken before it
 // waits for the stream lock, so it inserts with ON CONFLICT DO NOTHING on
