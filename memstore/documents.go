@@ -218,23 +218,7 @@ func (d *documents) Lookup(ctx context.Context, coll, key string) (store.Documen
 // Insert creates the document at version 1, or fails with VERSION_CONFLICT
 // (Expected 0) when the key exists.
 func (d *documents) Insert(ctx context.Context, coll, key string, data json.RawMessage) (store.Document, error) {
-	t := (*tx)(d)
-	if err := store.ValidateDocumentRef(coll, key); err != nil {
-		return store.Document{}, err
-	}
-	if err := store.ValidateDocumentData(coll, key, data); err != nil {
-		return store.Document{}, err
-	}
-	if err := t.beginWrite(ctx, "document insert"); err != nil {
-		return store.Document{}, err
-	}
-	defer t.s.mu.Unlock()
-	if r := t.s.st.doc(coll, key); r != nil {
-		return store.Document{}, &es.VersionConflictError{Collection: coll, Key: key, Expected: 0, Actual: r.version}
-	}
-	r := &docRec{data: slices.Clone(data), version: 1, updatedAt: t.now()}
-	t.setDoc(coll, key, r)
-	return r.written(coll, key, data), nil
+	return d.InsertIndexed(ctx, coll, key, data)
 }
 
 // InsertIndexed is Insert that also files the document under entries

@@ -60,34 +60,7 @@ func (d *documents) Get(ctx context.Context, coll, key string) (store.Document, 
 // (Expected 0) when the key exists. A concurrent insert of the same key
 // waits for the other unit of work and then conflicts if it committed.
 func (d *documents) Insert(ctx context.Context, coll, key string, data json.RawMessage) (store.Document, error) {
-	t := (*tx)(d)
-	if err := store.ValidateDocumentRef(coll, key); err != nil {
-		return store.Document{}, err
-	}
-	if err := store.ValidateDocumentData(coll, key, data); err != nil {
-		return store.Document{}, err
-	}
-	if err := t.begin(ctx); err != nil {
-		return store.Document{}, err
-	}
-	defer t.mu.Unlock()
-	now := t.now()
-	ns, err := toNS(now, "the clock's time")
-	if err != nil {
-		return store.Document{}, err
-	}
-	tag, err := t.ptx.Exec(ctx, t.s.q.docInsert, coll, key, []byte(data), ns)
-	if err != nil {
-		return store.Document{}, t.dbErr("inserting a document", err)
-	}
-	if tag.RowsAffected() == 0 {
-		v, err := t.docVersion(ctx, coll, key)
-		if err != nil {
-			return store.Document{}, err
-		}
-		return store.Document{}, &es.VersionConflictError{Collection: coll, Key: key, Expected: 0, Actual: v}
-	}
-	return store.Document{Collection: coll, Key: key, Data: cloneBytes(data), Version: 1, UpdatedAt: fromNS(ns)}, nil
+	return d.InsertIndexed(ctx, coll, key, data)
 }
 
 // InsertIndexed is Insert that also files the document under entries

@@ -231,6 +231,9 @@ func schemaTables(ctx context.Context, tx pgx.Tx, schema string) ([]string, erro
 	return names, nil
 }
 
+// expectedFunctions are the functions the adapter calls.
+var expectedFunctions = []string{"append_events", "append_one_if", "finality_bound", "registration_key", "wait_for_plain_writers"}
+
 // expectedColumns is every table and column (with its type) the adapter
 // reads or writes at SchemaVersion.
 var expectedColumns = map[string][]string{
@@ -295,21 +298,24 @@ func checkColumns(ctx context.Context, tx pgx.Tx, schema string) error {
 			}
 		}
 	}
-	var fn bool
-	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-		WHERE n.nspname = $1 AND p.proname = 'append_events')
-		AND EXISTS (SELECT 1 FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-		WHERE n.nspname = $1 AND p.proname = 'finality_bound')
-		AND EXISTS (SELECT 1 FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-		WHERE n.nspname = $1 AND p.proname = 'registration_key')
-		AND EXISTS (SELECT 1 FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-		WHERE n.nspname = $1 AND p.proname = 'append_one_if')
-		AND EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-		WHERE n.nspname = $1 AND c.relname = 'positions' AND c.relkind = 'S')`, schema).Scan(&fn); err != nil {
+	var present []string
+	if err := tx.QueryRow(ctx, `SELECT coalesce(array_agg(p.proname::text), '{}') FROM pg_catalog.pg_proc p
+		JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+		WHERE n.nspname = $1 AND p.proname = ANY ($2)`, schema, expectedFunctions).Scan(&present); err != nil {
 		return mapErr("looking for the adapter's functions", err)
 	}
-	if !fn {
-		problems = append(problems, "function append_events, function append_one_if, function registration_key, function finality_bound or sequence positions is missing")
+	for _, f := range expectedFunctions {
+		if !slices.Contains(present, f) {
+			problems = append(problems, "function "+f+" is missing")
+		}
+	}
+	var seq bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+		WHERE n.nspname = $1 AND c.relname = 'positions' AND c.relkind = 'S')`, schema).Scan(&seq); err != nil {
+		return mapErr("looking for the positions sequence", err)
+	}
+	if !seq {
+		problems = append(problems, "sequence positions is missing")
 	}
 	if len(problems) > 0 {
 		return es.Errorf(es.CodeSchemaMismatch, "postgresadapter: schema %s is not the one eventspec version %d expects: %s",

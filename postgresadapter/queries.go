@@ -26,7 +26,6 @@ type queries struct {
 	insertAudit    string
 
 	docGet     string
-	docInsert  string
 	docUpdate  string
 	docDelete  string
 	docVersion string
@@ -110,8 +109,6 @@ func newQueries(qs string) queries {
 			VALUES ($1, $2, $3, $4, $5, $6)`),
 
 		docGet: q(`SELECT data, version, updated_at_ns FROM {{s}}.documents WHERE collection = $1 AND key = $2`),
-		docInsert: q(`INSERT INTO {{s}}.documents (collection, key, data, version, updated_at_ns) VALUES ($1, $2, $3, 1, $4)
-			ON CONFLICT (collection, key) DO NOTHING`),
 		docUpdate: q(`UPDATE {{s}}.documents SET data = $3, version = version + 1, updated_at_ns = $5
 			WHERE collection = $1 AND key = $2 AND version = $4 RETURNING version`),
 		docDelete:  q(`DELETE FROM {{s}}.documents WHERE collection = $1 AND key = $2 AND ($3 = 0 OR version = $3)`),

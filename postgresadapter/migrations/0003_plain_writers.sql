@@ -47,6 +47,41 @@ LANGUAGE sql VOLATILE AS $fn$
             - 2147483648)::integer
 $fn$;
 
+-- wait_for_plain_writers returns once every other transaction that holds
+-- a plain writer's registration (class p_wait; NULL: none) below position
+-- p_first has ended: its key k lies d = (p_first - k) mod 2^32 below,
+-- 0 < d < 2^31. Keys are taken in ascending order, so two waiters queue in
+-- the same order. Each exclusive lock is a session lock released at once:
+-- no plain writer registers under these keys any more (the sequence has
+-- passed them), and holding it would make other conditional appends wait
+-- for this one.
+CREATE FUNCTION {{schema}}.wait_for_plain_writers(p_wait integer, p_first bigint) RETURNS void
+LANGUAGE plpgsql VOLATILE AS $fn$
+DECLARE
+    v_key bigint;
+    v_d   bigint;
+    v_db  oid := (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = current_database());
+BEGIN
+    FOR v_key IN
+        SELECT DISTINCT l.objid::text::bigint AS k
+        FROM pg_catalog.pg_locks l
+        WHERE l.locktype = 'advisory' AND l.objsubid = 2 AND l.classid = p_wait::oid
+          AND l.mode = 'ShareLock' AND l.database = v_db
+          AND l.pid IS DISTINCT FROM pg_backend_pid()
+        ORDER BY k
+    LOOP
+        v_d := (((p_first - v_key) % 4294967296) + 4294967296) % 4294967296;
+        IF v_d > 0 AND v_d < 2147483648 THEN
+            IF v_key >= 2147483648 THEN
+                v_key := v_key - 4294967296;
+            END IF;
+            PERFORM pg_advisory_lock(p_wait, v_key::integer);
+            PERFORM pg_advisory_unlock(p_wait, v_key::integer);
+        END IF;
+    END LOOP;
+END
+$fn$;
+
 -- append_events performs one append in one round trip; the adapter
 -- validates the input and computes the lock set before the call.
 --
@@ -116,9 +151,6 @@ DECLARE
     v_item   jsonb;
     v_itypes text[];
     v_itags  text[];
-    v_key    bigint;
-    v_d      bigint;
-    v_db     oid;
     v_n      integer := cardinality(p_types);
 BEGIN
     registered := false;
@@ -165,31 +197,7 @@ BEGIN
         FOR i IN 1 .. v_n LOOP
             positions := positions || nextval('{{schema_literal}}.positions');
         END LOOP;
-        -- Wait for every other plain writer registered below positions[1]:
-        -- its key k lies d = (positions[1] - k) mod 2^32 below, 0 < d < 2^31.
-        -- Keys in ascending order, so two waiters queue in the same order.
-        -- The exclusive lock is a session lock released at once: no plain
-        -- writer registers under these keys any more (the sequence has
-        -- passed them), and holding it would make other conditional
-        -- appends wait for this one.
-        v_db := (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = current_database());
-        FOR v_key IN
-            SELECT DISTINCT l.objid::text::bigint AS k
-            FROM pg_catalog.pg_locks l
-            WHERE l.locktype = 'advisory' AND l.objsubid = 2 AND l.classid = p_wait::oid
-              AND l.mode = 'ShareLock' AND l.database = v_db
-              AND l.pid IS DISTINCT FROM pg_backend_pid()
-            ORDER BY k
-        LOOP
-            v_d := (((positions[1] - v_key) % 4294967296) + 4294967296) % 4294967296;
-            IF v_d > 0 AND v_d < 2147483648 THEN
-                IF v_key >= 2147483648 THEN
-                    v_key := v_key - 4294967296;
-                END IF;
-                PERFORM pg_advisory_lock(p_wait, v_key::integer);
-                PERFORM pg_advisory_unlock(p_wait, v_key::integer);
-            END IF;
-        END LOOP;
+        PERFORM {{schema}}.wait_for_plain_writers(p_wait, positions[1]);
     END IF;
 
     -- A conditional append's check stops below its own first position:

@@ -49,9 +49,6 @@ LANGUAGE plpgsql VOLATILE AS $fn$
 #variable_conflict use_column
 DECLARE
     v_cur bigint := 0;
-    v_key bigint;
-    v_d   bigint;
-    v_db  oid;
 BEGIN
     registered := false;
     FOR i IN 1 .. coalesce(cardinality(p_lock_cls), 0) LOOP
@@ -77,26 +74,7 @@ BEGIN
         registered := true;
     END IF;
     pos := nextval('{{schema_literal}}.positions');
-    -- As in append_events: wait for the other plain writers registered
-    -- below pos, keys in ascending order, each lock released at once.
-    v_db := (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = current_database());
-    FOR v_key IN
-        SELECT DISTINCT l.objid::text::bigint AS k
-        FROM pg_catalog.pg_locks l
-        WHERE l.locktype = 'advisory' AND l.objsubid = 2 AND l.classid = p_wait::oid
-          AND l.mode = 'ShareLock' AND l.database = v_db
-          AND l.pid IS DISTINCT FROM pg_backend_pid()
-        ORDER BY k
-    LOOP
-        v_d := (((pos - v_key) % 4294967296) + 4294967296) % 4294967296;
-        IF v_d > 0 AND v_d < 2147483648 THEN
-            IF v_key >= 2147483648 THEN
-                v_key := v_key - 4294967296;
-            END IF;
-            PERFORM pg_advisory_lock(p_wait, v_key::integer);
-            PERFORM pg_advisory_unlock(p_wait, v_key::integer);
-        END IF;
-    END LOOP;
+    PERFORM {{schema}}.wait_for_plain_writers(p_wait, pos);
 
     IF p_all THEN
         PERFORM 1 FROM {{schema}}.events e WHERE e.position > p_after AND e.position < pos LIMIT 1;
