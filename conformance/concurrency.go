@@ -501,31 +501,9 @@ func concLateCommitter(c *logCase) {
 	var o Oracle
 	reqA := es.AppendRequest{Stream: "a", Events: []es.Event{c.ev("LateA")}}
 	reqB := es.AppendRequest{Stream: "b", Events: []es.Event{c.ev("EarlyB")}}
-	appended := make(chan es.AppendResult, 1)
-	commit := make(chan struct{})
-	aDone := make(chan error, 1)
-	var once sync.Once
-	release := func() { once.Do(func() { close(commit) }) }
-	defer func() { release(); <-aDone }()
-	var resA es.AppendResult
-	go func() {
-		aDone <- c.s.Atomic(c.ctx, func(tx store.Tx) error {
-			r, err := tx.Events().Append(c.ctx, reqA)
-			if err != nil {
-				return err
-			}
-			resA = r
-			appended <- r
-			<-commit
-			return nil
-		})
-	}()
-	select {
-	case <-appended:
-	case err := <-aDone:
-		aDone <- err
-		c.Fatalf("unit of work A ended before appending: %v", err)
-	}
+	a := c.holdOpenAppend(reqA)
+	defer a.close()
+	resA := a.res
 
 	// B commits while A, which has appended, is still open. The watchdog
 	// only bounds a hang: an adapter that claims interleaved transactions
@@ -550,12 +528,9 @@ func concLateCommitter(c *logCase) {
 		}
 	}
 
-	release()
-	if err := <-aDone; err != nil {
-		aDone <- err
+	if err := a.commit(); err != nil {
 		c.Fatalf("unit of work A failed to commit: %v", err)
 	}
-	aDone <- nil
 	final := c.log()
 	var committedA es.AppendResult
 	for _, e := range final {
@@ -596,28 +571,8 @@ func concConditionVsOpenWriter(c *logCase) {
 	cnd := cond(q, read.Head)
 	reqA := es.AppendRequest{Events: []es.Event{c.ev("SeatReserved", "seat:9Z", "guest:a")}}
 	reqB := es.AppendRequest{Condition: cnd, Events: []es.Event{c.ev("SeatReserved", "seat:9Z", "guest:b")}}
-	appended := make(chan struct{}, 1)
-	commit := make(chan struct{})
-	aDone := make(chan error, 1)
-	var once sync.Once
-	release := func() { once.Do(func() { close(commit) }) }
-	defer func() { release(); <-aDone }()
-	go func() {
-		aDone <- c.s.Atomic(c.ctx, func(tx store.Tx) error {
-			if _, err := tx.Events().Append(c.ctx, reqA); err != nil {
-				return err
-			}
-			appended <- struct{}{}
-			<-commit
-			return nil
-		})
-	}()
-	select {
-	case <-appended:
-	case err := <-aDone:
-		aDone <- err
-		c.Fatalf("unit of work A ended before appending: %v", err)
-	}
+	a := c.holdOpenAppend(reqA)
+	defer a.close()
 
 	type outcome struct {
 		res es.AppendResult
@@ -637,12 +592,9 @@ func concConditionVsOpenWriter(c *logCase) {
 		decided = true
 	case <-time.After(500 * time.Millisecond):
 	}
-	release()
-	if err := <-aDone; err != nil {
-		aDone <- err
+	if err := a.commit(); err != nil {
 		c.Fatalf("unit of work A failed to commit: %v", err)
 	}
-	aDone <- nil
 	if !decided {
 		b = <-bDone
 	}
@@ -662,6 +614,53 @@ func concConditionVsOpenWriter(c *logCase) {
 	o.Append(reqA, committedA, nil)
 	c.checkOracle(&o)
 }
+
+// openAppend is a unit of work that has appended and stays open until
+// commit (or close) lets it commit.
+type openAppend struct {
+	res     es.AppendResult
+	done    chan error
+	release func()
+}
+
+// holdOpenAppend starts a unit of work that appends req and then waits,
+// open; it returns once the append is done, failing the case when the
+// unit ends before appending.
+func (c *logCase) holdOpenAppend(req es.AppendRequest) *openAppend {
+	appended := make(chan es.AppendResult, 1)
+	commit := make(chan struct{})
+	u := &openAppend{done: make(chan error, 1)}
+	var once sync.Once
+	u.release = func() { once.Do(func() { close(commit) }) }
+	go func() {
+		u.done <- c.s.Atomic(c.ctx, func(tx store.Tx) error {
+			r, err := tx.Events().Append(c.ctx, req)
+			if err != nil {
+				return err
+			}
+			appended <- r
+			<-commit
+			return nil
+		})
+	}()
+	select {
+	case u.res = <-appended:
+	case err := <-u.done:
+		c.Fatalf("unit of work A ended before appending: %v", err)
+	}
+	return u
+}
+
+// commit lets the unit commit and returns how it ended.
+func (u *openAppend) commit() error {
+	u.release()
+	err := <-u.done
+	u.done <- err
+	return err
+}
+
+// close lets the unit end if it is still open (for defer).
+func (u *openAppend) close() { _ = u.commit() }
 
 // checkpointState is what the checkpointing reader persists in one
 // document, in the same unit of work as its work: the cursor and the ids
