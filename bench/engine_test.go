@@ -14,6 +14,8 @@ import (
 	"github.com/eventspec/eventspec/platform/command"
 	"github.com/eventspec/eventspec/platform/decider"
 	"github.com/eventspec/eventspec/platform/middleware"
+	"github.com/eventspec/eventspec/postgresadapter"
+	"github.com/eventspec/eventspec/postgresadapter/pgtest"
 	"github.com/eventspec/eventspec/store"
 )
 
@@ -31,15 +33,39 @@ const engineOrders = 1000
 // same decider on state kept in memory, encodes the event with the same
 // codec and appends it straight to the same store.
 func BenchmarkEngineDispatch(b *testing.B) {
+	benchDispatch(b, engineOrders, func(b *testing.B) clockStore { return memstore.New() })
+}
+
+// BenchmarkEngineDispatchPostgres is BenchmarkEngineDispatch on the
+// PostgreSQL adapter (a fresh schema per round; skipped without a
+// database, see pgtest), over 100 orders. One goroutine, so it measures
+// latency: every command is a transaction and a commit.
+//
+//	EVENTSPEC_PG_DSN=… go test -run='^$' -bench=EngineDispatchPostgres -benchtime=500x ./bench/
+func BenchmarkEngineDispatchPostgres(b *testing.B) {
+	benchDispatch(b, 100, func(b *testing.B) clockStore {
+		return pgtest.New(b).Open(b, postgresadapter.Options{})
+	})
+}
+
+// clockStore is a store that tells its clock (both engines do).
+type clockStore interface {
+	store.Store
+	Clock() es.Clock
+}
+
+// benchDispatch runs the dispatch benchmark over orders orders, on a store
+// from newStore for each side of each round.
+func benchDispatch(b *testing.B, orders int, newStore func(b *testing.B) clockStore) {
 	ctx := context.Background()
-	ids := make([]string, engineOrders)
+	ids := make([]string, orders)
 	for i := range ids {
 		ids[i] = fmt.Sprintf("o%04d", i)
 	}
 	compare(b, "engine", func(b *testing.B) {
-		s := memstore.New()
-		states := make([]enginetest.Order, engineOrders)
-		versions := make([]es.Version, engineOrders)
+		s := newStore(b)
+		states := make([]enginetest.Order, orders)
+		versions := make([]es.Version, orders)
 		for i, id := range ids {
 			ev, _ := enginetest.Codec.Encode(enginetest.OrderCreated{OrderID: id, CustomerID: "c"})
 			if _, err := store.Append(ctx, s, es.AppendRequest{Stream: es.StreamID("Order-" + id), Expected: es.NoStream, Events: []es.Event{ev}}); err != nil {
@@ -51,7 +77,7 @@ func BenchmarkEngineDispatch(b *testing.B) {
 		b.ResetTimer()
 		cpu := startCPU()
 		for n := 0; b.Loop(); n++ {
-			i := n % engineOrders
+			i := n % orders
 			out := enginetest.Decider.Decide(states[i], enginetest.AddItem{OrderID: ids[i], SKU: "a", Qty: 1}, dctx)
 			if !out.IsSuccess() {
 				b.Fatalf("decision: %+v", out)
@@ -69,7 +95,7 @@ func BenchmarkEngineDispatch(b *testing.B) {
 		cpu.report(b)
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "cmds/s")
 	}, func(b *testing.B) {
-		s := memstore.New()
+		s := newStore(b)
 		pipe := middleware.New(middleware.WithClock(s.Clock()))
 		e := engine.New(s, engine.WithPipeline(pipe))
 		if err := enginetest.Register(e.Registry(), enginetest.WithoutProjections()); err != nil {
@@ -85,14 +111,14 @@ func BenchmarkEngineDispatch(b *testing.B) {
 				b.Fatalf("CreateOrder %s: %+v %v", id, r, err)
 			}
 		}
-		cmds := make([]command.Command, engineOrders)
+		cmds := make([]command.Command, orders)
 		for i, id := range ids {
 			cmds[i] = command.MustNew("AddItem", enginetest.AddItem{OrderID: id, SKU: "a", Qty: 1})
 		}
 		b.ResetTimer()
 		cpu := startCPU()
 		for n := 0; b.Loop(); n++ {
-			r, err := e.Dispatch(ctx, cmds[n%engineOrders])
+			r, err := e.Dispatch(ctx, cmds[n%orders])
 			if err != nil || r.Status != command.StatusExecuted {
 				b.Fatalf("AddItem: %+v %v", r, err)
 			}
