@@ -232,8 +232,7 @@ func schemaTables(ctx context.Context, tx pgx.Tx, schema string) ([]string, erro
 }
 
 // expectedFunctions are the functions the adapter calls.
-var expectedFunctions = []string{"append_events", "append_one_if", "condition_item_matched", "finality_bound",
-	"registration_key", "take_append_locks", "wait_for_plain_writers"}
+var expectedFunctions = []string{"append_events", "append_one_if", "finality_bound", "registration_key", "wait_for_plain_writers"}
 
 // expectedColumns is every table and column (with its type) the adapter
 // reads or writes at SchemaVersion.

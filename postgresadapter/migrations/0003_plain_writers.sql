@@ -82,44 +82,6 @@ BEGIN
 END
 $fn$;
 
--- take_append_locks takes an append's advisory locks in the order the
--- adapter sorted them (so appends never deadlock on each other's locks),
--- each transaction-scoped, exclusive where p_x says so, else shared.
-CREATE FUNCTION {{schema}}.take_append_locks(p_cls integer[], p_obj integer[], p_x boolean[]) RETURNS void
-LANGUAGE plpgsql VOLATILE AS $fn$
-BEGIN
-    FOR i IN 1 .. coalesce(cardinality(p_cls), 0) LOOP
-        IF p_x[i] THEN
-            PERFORM pg_advisory_xact_lock(p_cls[i], p_obj[i]);
-        ELSE
-            PERFORM pg_advisory_xact_lock_shared(p_cls[i], p_obj[i]);
-        END IF;
-    END LOOP;
-END
-$fn$;
-
--- condition_item_matched reports whether an event matching one query item
--- (its types, empty for any type; its tags, all of which the event must
--- carry) lies strictly between p_after and p_before, in the caller's
--- snapshot: with tags, a range scan of the (tag, position) index on the
--- first tag; without, of the (type, position) index. (plpgsql, so its
--- plans are cached: a SQL function holding subqueries is not inlined and
--- would be planned on every call.)
-CREATE FUNCTION {{schema}}.condition_item_matched(p_itypes text[], p_itags text[], p_after bigint, p_before bigint) RETURNS boolean
-LANGUAGE plpgsql STABLE AS $fn$
-BEGIN
-    IF coalesce(cardinality(p_itags), 0) > 0 THEN
-        RETURN EXISTS (SELECT 1 FROM {{schema}}.event_tags t
-                       JOIN {{schema}}.events e ON e.position = t.position
-                       WHERE t.tag = p_itags[1] AND t.position > p_after AND t.position < p_before
-                         AND (coalesce(cardinality(p_itypes), 0) = 0 OR t.type = ANY (p_itypes))
-                         AND e.tags @> p_itags);
-    END IF;
-    RETURN EXISTS (SELECT 1 FROM {{schema}}.events e
-                   WHERE e.type = ANY (p_itypes) AND e.position > p_after AND e.position < p_before);
-END
-$fn$;
-
 -- append_events performs one append in one round trip; the adapter
 -- validates the input and computes the lock set before the call.
 --
@@ -192,7 +154,15 @@ DECLARE
     v_n      integer := cardinality(p_types);
 BEGIN
     registered := false;
-    PERFORM {{schema}}.take_append_locks(p_lock_cls, p_lock_obj, p_lock_x);
+    -- In the order the adapter sorted them, so appends never deadlock on
+    -- each other's locks.
+    FOR i IN 1 .. coalesce(cardinality(p_lock_cls), 0) LOOP
+        IF p_lock_x[i] THEN
+            PERFORM pg_advisory_xact_lock(p_lock_cls[i], p_lock_obj[i]);
+        ELSE
+            PERFORM pg_advisory_xact_lock_shared(p_lock_cls[i], p_lock_obj[i]);
+        END IF;
+    END LOOP;
 
     IF p_idem_key IS NOT NULL THEN
         SELECT i.fingerprint, i.event_ids, i.positions, i.version, i.stream_id
@@ -243,7 +213,19 @@ BEGIN
         FOR v_item IN SELECT x FROM jsonb_array_elements(p_items) AS x LOOP
             v_itypes := ARRAY(SELECT jsonb_array_elements_text(coalesce(v_item->'types', '[]'::jsonb)));
             v_itags := ARRAY(SELECT jsonb_array_elements_text(coalesce(v_item->'tags', '[]'::jsonb)));
-            IF {{schema}}.condition_item_matched(v_itypes, v_itags, p_after, positions[1]) THEN
+            IF cardinality(v_itags) > 0 THEN
+                PERFORM 1 FROM {{schema}}.event_tags t
+                JOIN {{schema}}.events e ON e.position = t.position
+                WHERE t.tag = v_itags[1] AND t.position > p_after AND t.position < positions[1]
+                  AND (cardinality(v_itypes) = 0 OR t.type = ANY (v_itypes))
+                  AND e.tags @> v_itags
+                LIMIT 1;
+            ELSE
+                PERFORM 1 FROM {{schema}}.events e
+                WHERE e.type = ANY (v_itypes) AND e.position > p_after AND e.position < positions[1]
+                LIMIT 1;
+            END IF;
+            IF FOUND THEN
                 status := 'condition';
                 RETURN;
             END IF;

@@ -51,7 +51,13 @@ DECLARE
     v_cur bigint := 0;
 BEGIN
     registered := false;
-    PERFORM {{schema}}.take_append_locks(p_lock_cls, p_lock_obj, p_lock_x);
+    FOR i IN 1 .. coalesce(cardinality(p_lock_cls), 0) LOOP
+        IF p_lock_x[i] THEN
+            PERFORM pg_advisory_xact_lock(p_lock_cls[i], p_lock_obj[i]);
+        ELSE
+            PERFORM pg_advisory_xact_lock_shared(p_lock_cls[i], p_lock_obj[i]);
+        END IF;
+    END LOOP;
 
     IF p_stream IS NOT NULL THEN
         SELECT coalesce(max(e.stream_version), 0) INTO v_cur
@@ -70,8 +76,21 @@ BEGIN
     pos := nextval('{{schema_literal}}.positions');
     PERFORM {{schema}}.wait_for_plain_writers(p_wait, pos);
 
-    IF (p_all AND EXISTS (SELECT 1 FROM {{schema}}.events e WHERE e.position > p_after AND e.position < pos))
-       OR (NOT p_all AND {{schema}}.condition_item_matched(p_itypes, p_itags, p_after, pos)) THEN
+    IF p_all THEN
+        PERFORM 1 FROM {{schema}}.events e WHERE e.position > p_after AND e.position < pos LIMIT 1;
+    ELSIF coalesce(cardinality(p_itags), 0) > 0 THEN
+        PERFORM 1 FROM {{schema}}.event_tags t
+        JOIN {{schema}}.events e ON e.position = t.position
+        WHERE t.tag = p_itags[1] AND t.position > p_after AND t.position < pos
+          AND (coalesce(cardinality(p_itypes), 0) = 0 OR t.type = ANY (p_itypes))
+          AND e.tags @> p_itags
+        LIMIT 1;
+    ELSE
+        PERFORM 1 FROM {{schema}}.events e
+        WHERE e.type = ANY (p_itypes) AND e.position > p_after AND e.position < pos
+        LIMIT 1;
+    END IF;
+    IF FOUND THEN
         status := 'condition';
         RETURN;
     END IF;
