@@ -225,13 +225,7 @@ func (d *documents) Insert(ctx context.Context, coll, key string, data json.RawM
 // (store.Documents.InsertIndexed); the entries are undone with the insert.
 func (d *documents) InsertIndexed(ctx context.Context, coll, key string, data json.RawMessage, entries ...store.IndexEntry) (store.Document, error) {
 	t := (*tx)(d)
-	if err := store.ValidateDocumentRef(coll, key); err != nil {
-		return store.Document{}, err
-	}
-	if err := store.ValidateDocumentData(coll, key, data); err != nil {
-		return store.Document{}, err
-	}
-	if err := store.ValidateIndexEntries(coll, key, entries); err != nil {
+	if err := store.ValidateInsert(coll, key, data, entries); err != nil {
 		return store.Document{}, err
 	}
 	if err := t.beginWrite(ctx, "document insert"); err != nil {
@@ -276,13 +270,7 @@ func indexRefs(key string, entries []store.IndexEntry) []ixRef {
 // Update replaces the document iff its version is expected (> 0).
 func (d *documents) Update(ctx context.Context, coll, key string, expected int64, data json.RawMessage) (store.Document, error) {
 	t := (*tx)(d)
-	if err := store.ValidateDocumentRef(coll, key); err != nil {
-		return store.Document{}, err
-	}
-	if err := store.ValidateExpectedDocVersion(coll, key, expected); err != nil {
-		return store.Document{}, err
-	}
-	if err := store.ValidateDocumentData(coll, key, data); err != nil {
+	if err := store.ValidateUpdate(coll, key, expected, data); err != nil {
 		return store.Document{}, err
 	}
 	if err := t.beginWrite(ctx, "document update"); err != nil {

@@ -69,13 +69,7 @@ func (d *documents) Insert(ctx context.Context, coll, key string, data json.RawM
 // and die with the row.
 func (d *documents) InsertIndexed(ctx context.Context, coll, key string, data json.RawMessage, entries ...store.IndexEntry) (store.Document, error) {
 	t := (*tx)(d)
-	if err := store.ValidateDocumentRef(coll, key); err != nil {
-		return store.Document{}, err
-	}
-	if err := store.ValidateDocumentData(coll, key, data); err != nil {
-		return store.Document{}, err
-	}
-	if err := store.ValidateIndexEntries(coll, key, entries); err != nil {
+	if err := store.ValidateInsert(coll, key, data, entries); err != nil {
 		return store.Document{}, err
 	}
 	if err := t.begin(ctx); err != nil {
@@ -109,13 +103,7 @@ func (d *documents) InsertIndexed(ctx context.Context, coll, key string, data js
 // version; NOT_FOUND when missing, VERSION_CONFLICT otherwise.
 func (d *documents) Update(ctx context.Context, coll, key string, expected int64, data json.RawMessage) (store.Document, error) {
 	t := (*tx)(d)
-	if err := store.ValidateDocumentRef(coll, key); err != nil {
-		return store.Document{}, err
-	}
-	if err := store.ValidateExpectedDocVersion(coll, key, expected); err != nil {
-		return store.Document{}, err
-	}
-	if err := store.ValidateDocumentData(coll, key, data); err != nil {
+	if err := store.ValidateUpdate(coll, key, expected, data); err != nil {
 		return store.Document{}, err
 	}
 	if err := t.begin(ctx); err != nil {

@@ -162,3 +162,29 @@ func messageOf(err error) string {
 	}
 	return err.Error()
 }
+
+// ValidateInsert checks the arguments of Documents.Insert and InsertIndexed
+// in the order every adapter reports them: the collection and key, the
+// data, then the index entries.
+func ValidateInsert(collection, key string, data json.RawMessage, entries []IndexEntry) error {
+	if err := ValidateDocumentRef(collection, key); err != nil {
+		return err
+	}
+	if err := ValidateDocumentData(collection, key, data); err != nil {
+		return err
+	}
+	return ValidateIndexEntries(collection, key, entries)
+}
+
+// ValidateUpdate checks the arguments of Documents.Update in the order
+// every adapter reports them: the collection and key, the expected
+// version, then the data.
+func ValidateUpdate(collection, key string, expected int64, data json.RawMessage) error {
+	if err := ValidateDocumentRef(collection, key); err != nil {
+		return err
+	}
+	if err := ValidateExpectedDocVersion(collection, key, expected); err != nil {
+		return err
+	}
+	return ValidateDocumentData(collection, key, data)
+}
