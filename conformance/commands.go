@@ -353,6 +353,31 @@ func cmdEventCorrelations(t T, s store.Store, env Env) {
 	if got := ids(cmdMust(bus.CorrelationsByContext(ctx, "orders", 0, nil))(t, "after cleanup")); !slices.Equal(got, []string{"c2", "c3"}) {
 		t.Fatalf("after cleanup: %v", got)
 	}
+
+	// InsertEventCorrelation (the orchestrator's path) inserts without
+	// looking first, and merges like RecordEventCorrelation when a record
+	// exists after all.
+	log := commandbus.NewLog(env.Clock)
+	insert := func(r commandbus.CorrelationRequest) {
+		t.Helper()
+		if err := s.Atomic(ctx, func(tx store.Tx) error { return log.InsertEventCorrelation(ctx, tx, r) }); err != nil {
+			t.Fatalf("InsertEventCorrelation %s: %v", r.CommandID, err)
+		}
+	}
+	insert(commandbus.CorrelationRequest{CommandID: "i1", EventIDs: []string{"h1", "h2", "h1"}, CommandType: "X", BoundedContext: "shipping"})
+	insert(commandbus.CorrelationRequest{CommandID: "c2", EventIDs: []string{"f0", "f9"}, CommandType: "X", BoundedContext: "orders"})
+	if c := cmdMust(bus.EventsByCommand(ctx, "i1"))(t, "i1"); c == nil || !slices.Equal(c.EventIDs, []string{"h1", "h2"}) || c.BoundedContext != "shipping" {
+		t.Fatalf("inserted correlation: %+v, want events [h1 h2] in shipping", c)
+	}
+	if c := cmdMust(bus.EventsByCommand(ctx, "c2"))(t, "c2"); c == nil || !slices.Equal(c.EventIDs, []string{"f0", "f9"}) {
+		t.Fatalf("correlation merged by InsertEventCorrelation: %+v, want events [f0 f9]", c)
+	}
+	if got := ids(cmdMust(bus.CorrelationsByContext(ctx, "shipping", 0, nil))(t, "shipping")); !slices.Equal(got, []string{"i1"}) {
+		t.Fatalf("shipping correlations: %v, want [i1]", got)
+	}
+	if got := ids(cmdMust(bus.CorrelationsByContext(ctx, "orders", 0, nil))(t, "orders after insert")); !slices.Equal(got, []string{"c2", "c3"}) {
+		t.Fatalf("orders correlations after merging c2: %v, want [c2 c3] (no second entry)", got)
+	}
 }
 
 func cmdRecordRollsBack(t T, s store.Store, env Env) {

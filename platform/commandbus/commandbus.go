@@ -181,10 +181,14 @@ func timeKey(t time.Time, id string) string {
 	return string(appendTimeKey(a[:0], t, id))
 }
 
-// msKey is t in milliseconds, left-padded to 16 digits: the by-expiry key.
-func msKey(t time.Time) string {
-	var a [24]byte
-	return string(appendPadded(a[:0], t.UnixMilli(), 16))
+// indexKeys returns a record's two index keys, prefixedMsKey(prefixed, t)
+// and msKey(expires), sharing one allocation.
+func indexKeys(prefixed string, t, expires time.Time) (string, string) {
+	var a [192]byte
+	k := appendPadded(appendLenPrefix(a[:0], prefixed), t.UnixMilli(), 16)
+	n := len(k)
+	keys := string(appendPadded(k, expires.UnixMilli(), 16))
+	return keys[:n], keys[n:]
 }
 
 // prefixedMsKey is lenPrefix(prefixed) + msKey(t): the by-correlation and
@@ -328,9 +332,10 @@ func (l *Log) write(ctx context.Context, tx store.Tx, r RecordRequest, status co
 	if err != nil {
 		return es.Wrap(es.CodeInternal, err, "command %q: encoding the record", r.CommandID)
 	}
+	byCorrelation, byExpiry := indexKeys(rec.Metadata.CorrelationID, rec.Metadata.Timestamp, rec.ExpiresAt)
 	_, err = tx.Documents().InsertIndexed(ctx, CollCommands, r.CommandID, raw,
-		store.IndexEntry{Index: IndexByCorrelation, Key: prefixedMsKey(rec.Metadata.CorrelationID, rec.Metadata.Timestamp)},
-		store.IndexEntry{Index: IndexByExpiry, Key: msKey(rec.ExpiresAt)})
+		store.IndexEntry{Index: IndexByCorrelation, Key: byCorrelation},
+		store.IndexEntry{Index: IndexByExpiry, Key: byExpiry})
 	return err
 }
 

@@ -25,60 +25,118 @@ type CorrelationRequest struct {
 // duplicates, order preserved); otherwise a record is created at now with
 // expiresAt = now + TTL.
 func (l *Log) RecordEventCorrelation(ctx context.Context, tx store.Tx, r CorrelationRequest) error {
+	if err := r.validate(); err != nil {
+		return err
+	}
+	doc, found, err := store.LookupDocument(ctx, tx.Documents(), CollCorrelations, r.CommandID)
+	switch {
+	case err != nil:
+		return err
+	case found:
+		return l.mergeCorrelation(ctx, tx, r, doc)
+	}
+	return l.insertCorrelation(ctx, tx, r)
+}
+
+// InsertEventCorrelation is RecordEventCorrelation for a caller that
+// expects no record for the command yet (the orchestrator, for a command
+// it has just executed): it inserts without looking first and merges, as
+// RecordEventCorrelation does, only when a record exists after all.
+func (l *Log) InsertEventCorrelation(ctx context.Context, tx store.Tx, r CorrelationRequest) error {
+	if err := r.validate(); err != nil {
+		return err
+	}
+	err := l.insertCorrelation(ctx, tx, r)
+	if es.CodeOf(err) != es.CodeVersionConflict {
+		return err
+	}
+	doc, found, err := store.LookupDocument(ctx, tx.Documents(), CollCorrelations, r.CommandID)
+	switch {
+	case err != nil:
+		return err
+	case !found: // deleted in between (a concurrent cleanup): insert again
+		return l.insertCorrelation(ctx, tx, r)
+	}
+	return l.mergeCorrelation(ctx, tx, r, doc)
+}
+
+func (r CorrelationRequest) validate() error {
 	if err := validateID("commandId", r.CommandID); err != nil {
 		return err
 	}
 	if r.TTL < 0 {
 		return es.Errorf(es.CodeInvalidArgument, "ttl %s is negative", r.TTL)
 	}
-	docs := tx.Documents()
-	doc, found, err := store.LookupDocument(ctx, docs, CollCorrelations, r.CommandID)
-	switch {
-	case err != nil:
-		return err
-	case found:
-		var c Correlation
-		if err := json.Unmarshal(doc.Data, &c); err != nil {
-			return es.Wrap(es.CodeInternal, err, "correlation %q does not decode", r.CommandID)
-		}
-		changed := false
-		for _, id := range r.EventIDs {
-			if !slices.Contains(c.EventIDs, id) {
-				c.EventIDs = append(c.EventIDs, id)
-				changed = true
-			}
-		}
-		if !changed {
-			return nil
-		}
-		raw, err := c.appendJSON(nil)
-		if err != nil {
-			return es.Wrap(es.CodeInternal, err, "correlation %q: encoding", r.CommandID)
-		}
-		_, err = docs.Update(ctx, CollCorrelations, r.CommandID, doc.Version, raw)
-		return err
+	return nil
+}
+
+// mergeCorrelation appends r's new event ids to the stored record doc.
+func (l *Log) mergeCorrelation(ctx context.Context, tx store.Tx, r CorrelationRequest, doc store.Document) error {
+	var c Correlation
+	if err := json.Unmarshal(doc.Data, &c); err != nil {
+		return es.Wrap(es.CodeInternal, err, "correlation %q does not decode", r.CommandID)
 	}
+	changed := false
+	for _, id := range r.EventIDs {
+		if !slices.Contains(c.EventIDs, id) {
+			c.EventIDs = append(c.EventIDs, id)
+			changed = true
+		}
+	}
+	if !changed {
+		return nil
+	}
+	raw, err := c.appendJSON(nil)
+	if err != nil {
+		return es.Wrap(es.CodeInternal, err, "correlation %q: encoding", r.CommandID)
+	}
+	_, err = tx.Documents().Update(ctx, CollCorrelations, r.CommandID, doc.Version, raw)
+	return err
+}
+
+// insertCorrelation creates r's record at now with its index entries; it
+// fails with VERSION_CONFLICT when the command has one.
+func (l *Log) insertCorrelation(ctx context.Context, tx store.Tx, r CorrelationRequest) error {
 	ttl := r.TTL
 	if ttl == 0 {
 		ttl = DefaultTTL
 	}
 	now := l.clock.Now().UTC()
-	ids := make([]string, 0, len(r.EventIDs))
-	for _, id := range r.EventIDs {
-		if !slices.Contains(ids, id) {
-			ids = append(ids, id)
-		}
-	}
-	c := Correlation{CommandID: r.CommandID, EventIDs: ids, CommandType: r.CommandType, BoundedContext: r.BoundedContext,
+	c := Correlation{CommandID: r.CommandID, EventIDs: uniqueIDs(r.EventIDs), CommandType: r.CommandType, BoundedContext: r.BoundedContext,
 		CreatedAt: now, TTL: ttl, ExpiresAt: now.Add(ttl)}
-	raw, err := c.appendJSON(make([]byte, 0, 256))
+	size := 192 + len(c.CommandID) + len(c.CommandType) + len(c.BoundedContext)
+	for _, id := range c.EventIDs {
+		size += len(id) + 3
+	}
+	raw, err := c.appendJSON(make([]byte, 0, size))
 	if err != nil {
 		return es.Wrap(es.CodeInternal, err, "correlation %q: encoding", r.CommandID)
 	}
-	_, err = docs.InsertIndexed(ctx, CollCorrelations, r.CommandID, raw,
-		store.IndexEntry{Index: IndexByContext, Key: prefixedMsKey(r.BoundedContext, now)},
-		store.IndexEntry{Index: IndexByExpiry, Key: msKey(c.ExpiresAt)})
+	byContext, byExpiry := indexKeys(r.BoundedContext, now, c.ExpiresAt)
+	_, err = tx.Documents().InsertIndexed(ctx, CollCorrelations, r.CommandID, raw,
+		store.IndexEntry{Index: IndexByContext, Key: byContext},
+		store.IndexEntry{Index: IndexByExpiry, Key: byExpiry})
 	return err
+}
+
+// uniqueIDs returns ids without repeats, first occurrences in order; ids
+// itself (never nil) when it has none.
+func uniqueIDs(ids []string) []string {
+	for i, id := range ids {
+		if slices.Contains(ids[:i], id) {
+			out := slices.Clone(ids[:i])
+			for _, id := range ids[i+1:] {
+				if !slices.Contains(out, id) {
+					out = append(out, id)
+				}
+			}
+			return out
+		}
+	}
+	if ids == nil {
+		return []string{}
+	}
+	return ids
 }
 
 // EventsByCommand returns the command's correlation record, or nil.

@@ -49,6 +49,7 @@ func TestRecordEncodingMatchesMarshal(t *testing.T) {
 
 func TestKeysMatchFormat(t *testing.T) {
 	ts := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	long := strings.Repeat("c", 200) // longer than the stack buffers
 	if got, want := Cursor(ts, "cmd_1"), "0001767225600000:cmd_1"; got != want {
 		t.Errorf("Cursor = %q, want %q", got, want)
 	}
@@ -58,13 +59,16 @@ func TestKeysMatchFormat(t *testing.T) {
 	if got, want := timeKey(time.UnixMilli(-5), "x"), "-000000000000005:x"; got != want {
 		t.Errorf("timeKey(negative) = %q, want %q (fmt %%016d)", got, want)
 	}
-	if got, want := msKey(ts), "0001767225600000"; got != want {
-		t.Errorf("msKey = %q, want %q", got, want)
+	exp := ts.Add(DefaultTTL)
+	if k1, k2 := indexKeys("corr_1", ts, exp); k1 != "006:corr_1:0001767225600000" || k2 != "0001767830400000" {
+		t.Errorf("indexKeys = %q, %q; want %q, %q", k1, k2, "006:corr_1:0001767225600000", "0001767830400000")
+	}
+	if k1, k2 := indexKeys(long, ts, exp); k1 != "200:"+long+":0001767225600000" || k2 != "0001767830400000" {
+		t.Errorf("indexKeys(200 bytes) = %q, %q", k1, k2)
 	}
 	if got, want := prefixedMsKey("corr_1", ts), "006:corr_1:0001767225600000"; got != want {
 		t.Errorf("prefixedMsKey = %q, want %q", got, want)
 	}
-	long := strings.Repeat("c", 200) // longer than the stack buffer
 	if got, want := prefixedMsKey(long, ts), "200:"+long+":0001767225600000"; got != want {
 		t.Errorf("prefixedMsKey(200 bytes) = %q, want %q", got, want)
 	}

@@ -183,7 +183,8 @@ type Orchestrator struct {
 	metrics        metrics.Sink
 	metricsOff     bool // metrics is a no-op: skip measuring
 	queueDepth     QueueDepthFunc
-	names          sync.Map // nameKey → string: derived names (eventIDPrefix, cmsCollection)
+	names          sync.Map  // nameKey → string: derived names (eventIDPrefix, cmsCollection)
+	executions     sync.Pool // *execution, see getExecution
 }
 
 // New returns an orchestrator over s that finds handlers in reg.
@@ -232,7 +233,8 @@ var errRecordApart = errors.New("orchestrator: record outcome apart")
 // the type is unknown) and the status duplicate, success (executed),
 // rejected, failed, or unknown (an error was returned).
 func (o *Orchestrator) Execute(ctx context.Context, cmd command.Command) (command.Result, error) {
-	e := &execution{o: o}
+	e := o.getExecution()
+	defer o.putExecution(e)
 	if o.metricsOff {
 		return e.execute(ctx, cmd)
 	}
@@ -240,6 +242,29 @@ func (o *Orchestrator) Execute(ctx context.Context, cmd command.Command) (comman
 	res, err := e.execute(ctx, cmd)
 	o.recordDuration(e, start, res, err)
 	return res, err
+}
+
+// getExecution returns a cleared execution from the orchestrator's pool.
+// Executions are reused because one is large (it holds the command, its
+// registration, its handler context and its result) and its callbacks are
+// method values bound once, when it is made, instead of once per command.
+// Nothing may keep an execution, or a callback of it, after Execute
+// returns: the store runs a unit of work's function before Atomic returns,
+// and a Pipeline calls next, if at all, before its Execute returns.
+func (o *Orchestrator) getExecution() *execution {
+	if e, ok := o.executions.Get().(*execution); ok {
+		return e
+	}
+	e := &execution{o: o}
+	e.nextFn, e.unitFn, e.lookupFn = e.next, e.unit, e.lookupUnit
+	return e
+}
+
+// putExecution clears e, keeping its bound callbacks, and pools it.
+func (o *Orchestrator) putExecution(e *execution) {
+	nextFn, unitFn, lookupFn := e.nextFn, e.unitFn, e.lookupFn
+	*e = execution{o: o, nextFn: nextFn, unitFn: unitFn, lookupFn: lookupFn}
+	o.executions.Put(e)
 }
 
 // execution is one command on its way through the stages. Execute
@@ -250,11 +275,19 @@ type execution struct {
 	o   *Orchestrator
 	ctx context.Context // the context of the unit of work being run
 
+	// nextFn, unitFn and lookupFn are e.next, e.unit and e.lookupUnit,
+	// bound once (see getExecution).
+	nextFn   Next
+	unitFn   func(store.Tx) error
+	lookupFn func(store.Tx) error
+
 	cmd   command.Command // normalized and validated
 	reg   registry.Registration
 	aggID string
 	args  any // the registration's decoded arguments, if any
 
+	// minted is set when the orchestrator minted the command's id.
+	minted bool
 	// ran is set when the pipeline called next.
 	ran bool
 	// found is whether lookupUnit found the command in the log (its
@@ -277,6 +310,7 @@ type execution struct {
 func (e *execution) execute(ctx context.Context, cmd command.Command) (command.Result, error) {
 	o := e.o
 	minted := cmd.ID == ""
+	e.minted = minted
 	cmd = o.normalize(cmd)
 	e.cmd = cmd
 	o.stage(StageValidate, cmd)
@@ -319,7 +353,7 @@ func (e *execution) execute(ctx context.Context, cmd command.Command) (command.R
 		return e.run(ctx, cmd, aggID, args)
 	}
 	info := command.Info{Command: cmd, BoundedContext: reg.Meta.BoundedContext, Category: reg.Meta.Category, TargetAggregate: reg.Meta.TargetAggregate}
-	res, err := o.pipeline.Execute(ctx, info, e.next)
+	res, err := o.pipeline.Execute(ctx, info, e.nextFn)
 	if err != nil {
 		return command.Result{}, err
 	}
@@ -452,7 +486,8 @@ func sameBytes(a, b []byte) bool {
 
 // stored returns the recorded result of commandID, if any.
 func (o *Orchestrator) stored(ctx context.Context, commandID string) (command.Result, bool, error) {
-	e := &execution{o: o}
+	e := o.getExecution()
+	defer o.putExecution(e)
 	e.cmd.ID = commandID
 	return e.lookup(ctx)
 }
@@ -460,7 +495,7 @@ func (o *Orchestrator) stored(ctx context.Context, commandID string) (command.Re
 // lookup returns the recorded result of the command e.cmd.ID, if any.
 func (e *execution) lookup(ctx context.Context) (command.Result, bool, error) {
 	e.ctx, e.found, e.res = ctx, false, command.Result{}
-	err := e.o.s.Atomic(ctx, e.lookupUnit)
+	err := e.o.s.Atomic(ctx, e.lookupFn)
 	if err != nil || !e.found {
 		return command.Result{}, false, err
 	}

@@ -243,7 +243,7 @@ func (e *execution) run(ctx context.Context, cmd command.Command, aggID string, 
 	e.ctx, e.rAggID = ctx, aggID
 	e.hc = command.HandlerContext{Command: cmd, Args: args}
 	e.res, e.apart, e.isDup, e.events, e.ar = command.Result{}, nil, false, nil, es.AppendResult{}
-	err := o.s.Atomic(ctx, e.unit)
+	err := o.s.Atomic(ctx, e.unitFn)
 	switch {
 	case e.isDup:
 		o.stage(StageDuplicate, cmd)
@@ -268,11 +268,16 @@ func (e *execution) unit(tx store.Tx) error {
 	o, ctx, reg := e.o, e.ctx, e.reg
 	cmd := e.hc.Command
 	o.stage(StageCommandLog, cmd)
-	if prev, found, err := o.storedIn(ctx, tx, cmd.ID); err != nil {
-		return err
-	} else if found {
-		e.res, e.isDup = prev, true
-		return errDuplicate
+	if !e.minted {
+		// An id the orchestrator has just minted cannot be in the log (if
+		// an id source ever repeated one, the insert at stage complete would
+		// fail and afterFailure would report the record found).
+		if prev, found, err := o.storedIn(ctx, tx, cmd.ID); err != nil {
+			return err
+		} else if found {
+			e.res, e.isDup = prev, true
+			return errDuplicate
+		}
 	}
 
 	o.stage(StageLoadCMS, cmd)
@@ -344,7 +349,7 @@ func (e *execution) unit(tx store.Tx) error {
 		return postAppend(err, "recording the command")
 	}
 	if len(res.EventIDs) > 0 && !o.noCorrelations {
-		err := o.log.RecordEventCorrelation(ctx, tx, commandbus.CorrelationRequest{CommandID: cmd.ID, EventIDs: res.EventIDs,
+		err := o.log.InsertEventCorrelation(ctx, tx, commandbus.CorrelationRequest{CommandID: cmd.ID, EventIDs: res.EventIDs,
 			CommandType: cmd.Type, BoundedContext: reg.Meta.BoundedContext})
 		if err != nil {
 			return postAppend(err, "recording the command-event correlation")
