@@ -15,9 +15,36 @@ type IDs interface {
 	NewID() string
 }
 
+// UUIDs is an IDs whose ids are UUID strings and that can also return the
+// next one as an array, so an id with a prefix is built in one allocation
+// (NewPrefixedID). The generators of this package implement it.
+type UUIDs interface {
+	IDs
+	// NewUUID returns the next id, the bytes NewID would have returned.
+	NewUUID() [36]byte
+}
+
+// NewPrefixedID returns prefix + ids.NewID(), in one allocation when ids
+// implements UUIDs.
+func NewPrefixedID(ids IDs, prefix string) string {
+	u, ok := ids.(UUIDs)
+	if !ok {
+		return prefix + ids.NewID()
+	}
+	id := u.NewUUID()
+	var buf [128]byte
+	return string(append(append(buf[:0], prefix...), id[:]...))
+}
+
 // formatUUID renders 16 bytes as a UUID string with version 7 and the RFC
 // 4122 variant set.
 func formatUUID(b [16]byte) string {
+	out := uuidBytes(b)
+	return string(out[:])
+}
+
+// uuidBytes is formatUUID's bytes.
+func uuidBytes(b [16]byte) [36]byte {
 	b[6] = (b[6] & 0x0f) | 0x70
 	b[8] = (b[8] & 0x3f) | 0x80
 	var out [36]byte
@@ -30,7 +57,7 @@ func formatUUID(b [16]byte) string {
 	hex.Encode(out[19:23], b[8:10])
 	out[23] = '-'
 	hex.Encode(out[24:], b[10:])
-	return string(out[:])
+	return out
 }
 
 // SequentialIDs mints UUID-shaped ids 00000000-0000-7000-8000-000000000001,
@@ -45,9 +72,16 @@ func NewSequentialIDs() *SequentialIDs { return &SequentialIDs{} }
 
 // NewID returns the next id of the sequence.
 func (s *SequentialIDs) NewID() string {
+	return formatUUID(s.next())
+}
+
+// NewUUID returns the next id as bytes (UUIDs).
+func (s *SequentialIDs) NewUUID() [36]byte { return uuidBytes(s.next()) }
+
+func (s *SequentialIDs) next() [16]byte {
 	var b [16]byte
 	binary.BigEndian.PutUint64(b[8:], s.n.Add(1))
-	return formatUUID(b)
+	return b
 }
 
 // SeededIDs mints random-looking UUIDv7-shaped ids from a seed: the same
@@ -63,13 +97,18 @@ func NewSeededIDs(seed uint64) *SeededIDs {
 }
 
 // NewID returns the next id.
-func (s *SeededIDs) NewID() string {
+func (s *SeededIDs) NewID() string { return formatUUID(s.next()) }
+
+// NewUUID returns the next id as bytes (UUIDs).
+func (s *SeededIDs) NewUUID() [36]byte { return uuidBytes(s.next()) }
+
+func (s *SeededIDs) next() [16]byte {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var b [16]byte
 	binary.BigEndian.PutUint64(b[:8], s.rng.Uint64())
 	binary.BigEndian.PutUint64(b[8:], s.rng.Uint64())
-	return formatUUID(b)
+	return b
 }
 
 // UUIDv7 mints RFC 9562 version-7 UUIDs: a 48-bit millisecond timestamp
@@ -128,7 +167,12 @@ func (u *UUIDv7) next(ms uint64, seed uint16) (uint64, uint16) {
 
 // NewID returns a new UUIDv7, greater than every id this generator
 // returned before.
-func (u *UUIDv7) NewID() string {
+func (u *UUIDv7) NewID() string { return formatUUID(u.nextBytes()) }
+
+// NewUUID returns a new UUIDv7 as bytes (UUIDs).
+func (u *UUIDv7) NewUUID() [36]byte { return uuidBytes(u.nextBytes()) }
+
+func (u *UUIDv7) nextBytes() [16]byte {
 	clock := u.Clock
 	if clock == nil {
 		clock = RealClock{}
@@ -140,5 +184,5 @@ func (u *UUIDv7) NewID() string {
 	ms, seq := u.next(ms, seed)
 	b[0], b[1], b[2], b[3], b[4], b[5] = byte(ms>>40), byte(ms>>32), byte(ms>>24), byte(ms>>16), byte(ms>>8), byte(ms)
 	b[6], b[7] = byte(seq>>8), byte(seq)
-	return formatUUID(b)
+	return b
 }

@@ -250,3 +250,46 @@ func ExampleNewUUIDv7() {
 	// 019b76da-a800 true
 	// 019b76da-a801
 }
+
+// funcIDs is an es.IDs that is not an es.UUIDs.
+type funcIDs func() string
+
+func (f funcIDs) NewID() string { return f() }
+
+// TestNewUUIDMatchesNewID checks that every generator's NewUUID returns
+// exactly the id NewID would have returned at that point, and that
+// NewPrefixedID prefixes it, with or without NewUUID.
+func TestNewUUIDMatchesNewID(t *testing.T) {
+	gens := map[string]func() es.UUIDs{
+		"sequential": func() es.UUIDs { return es.NewSequentialIDs() },
+		"seeded":     func() es.UUIDs { return es.NewSeededIDs(42) },
+	}
+	for name, mk := range gens {
+		a, b := mk(), mk()
+		for i := range 5 {
+			want := a.NewID()
+			if got := b.NewUUID(); string(got[:]) != want {
+				t.Fatalf("%s: NewUUID #%d = %q, want %q", name, i, got[:], want)
+			}
+			want = a.NewID()
+			if got := es.NewPrefixedID(b, "cmd_"); got != "cmd_"+want {
+				t.Fatalf("%s: NewPrefixedID #%d = %q, want %q", name, i, got, "cmd_"+want)
+			}
+		}
+	}
+	v := es.NewUUIDv7(es.NewVirtualClock(es.DefaultVirtualStart))
+	first := v.NewID()
+	u := v.NewUUID()
+	if next := string(u[:]); !uuidV7.MatchString(next) || next <= first {
+		t.Fatalf("UUIDv7 NewUUID = %q after %q: want a later UUIDv7", next, first)
+	}
+	n := 0
+	plain := funcIDs(func() string { n++; return "id" + strconv.Itoa(n) })
+	if got := es.NewPrefixedID(plain, "p_"); got != "p_id1" {
+		t.Fatalf("NewPrefixedID without NewUUID = %q, want p_id1", got)
+	}
+	seq := es.NewSequentialIDs()
+	if allocs := testing.AllocsPerRun(100, func() { _ = es.NewPrefixedID(seq, "corr_") }); allocs != 1 {
+		t.Fatalf("NewPrefixedID allocates %v times, want 1", allocs)
+	}
+}

@@ -44,6 +44,15 @@ func uuid(src es.IDs) string {
 	return src.NewID()
 }
 
+// prefixed returns prefix + uuid(src) (in one allocation, see
+// es.NewPrefixedID).
+func prefixed(src es.IDs, prefix string) string {
+	if src == nil {
+		src = fallback
+	}
+	return es.NewPrefixedID(src, prefix)
+}
+
 // IsValidPart reports whether part can be the context or type of a
 // generated id: 1 to MaxPartLength lowercase ASCII letters and digits.
 func IsValidPart(part string) bool {
@@ -127,11 +136,11 @@ func Parse(id string) (Parts, bool) {
 }
 
 // NewCommandID returns a new command id "cmd_<uuid>".
-func NewCommandID(src es.IDs) CommandID { return CommandID(CommandPrefix + uuid(src)) }
+func NewCommandID(src es.IDs) CommandID { return CommandID(prefixed(src, CommandPrefix)) }
 
 // NewCorrelationID returns a new correlation id "corr_<uuid>".
 func NewCorrelationID(src es.IDs) CorrelationID {
-	return CorrelationID(CorrelationPrefix + uuid(src))
+	return CorrelationID(prefixed(src, CorrelationPrefix))
 }
 
 // NewEventID returns a new event id "<context>_event_<uuid>"; context must

@@ -149,7 +149,7 @@ func (o *Orchestrator) stamp(cmd command.Command, reg registry.Registration, eve
 	for i, e := range events {
 		m := &e.Metadata
 		if m.EventID == "" && prefix != "" {
-			m.EventID = prefix + o.ids.NewID()
+			m.EventID = es.NewPrefixedID(o.ids, prefix)
 		}
 		if m.CorrelationID == "" {
 			m.CorrelationID = cmd.Metadata.CorrelationID
