@@ -16,11 +16,9 @@ import (
 
 // AppendJSONString appends s as a JSON string, as json.Marshal(s) would.
 func AppendJSONString(dst []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if !jsonPlain(s[i]) {
-			b, _ := json.Marshal(s) // a string always encodes
-			return append(dst, b...)
-		}
+	if !jsonPlainString(s) {
+		b, _ := json.Marshal(s) // a string always encodes
+		return append(dst, b...)
 	}
 	dst = append(dst, '"')
 	dst = append(dst, s...)
@@ -42,10 +40,11 @@ func AppendJSONRaw(dst []byte, raw []byte) ([]byte, error) {
 	if len(raw) == 0 {
 		return append(dst, "null"...), nil
 	}
-	if !ValidJSON(raw) {
+	valid, verbatim := scanJSON(raw, true) // one pass for both
+	if !valid {
 		return dst, Errorf(CodeInvalidArgument, "raw JSON value is not valid JSON")
 	}
-	if !jsonVerbatim(raw) {
+	if !verbatim {
 		b, err := json.Marshal(json.RawMessage(raw))
 		if err != nil {
 			return dst, Wrap(CodeInvalidArgument, err, "raw JSON value does not encode")
@@ -53,34 +52,6 @@ func AppendJSONRaw(dst []byte, raw []byte) ([]byte, error) {
 		return append(dst, b...), nil
 	}
 	return append(dst, raw...), nil
-}
-
-// jsonVerbatim reports whether valid JSON raw is already what
-// encoding/json's compact-and-escape pass would produce: no whitespace
-// outside strings, no '<', '>' or '&', no U+2028 or U+2029.
-func jsonVerbatim(raw []byte) bool {
-	in := false
-	for i := 0; i < len(raw); i++ {
-		c := raw[i]
-		switch {
-		case c == '<' || c == '>' || c == '&':
-			return false
-		case c == 0xE2 && i+2 < len(raw) && raw[i+1] == 0x80 && (raw[i+2] == 0xA8 || raw[i+2] == 0xA9):
-			return false
-		case in:
-			switch c {
-			case '\\':
-				i++ // the escaped byte cannot end the string
-			case '"':
-				in = false
-			}
-		case c == '"':
-			in = true
-		case isJSONSpace(c):
-			return false
-		}
-	}
-	return true
 }
 
 // AppendJSONTime appends t as time.Time's MarshalJSON would (RFC 3339 with

@@ -55,9 +55,10 @@ func TestAppendJSONTimeMatchesMarshal(t *testing.T) {
 }
 
 func FuzzAppendJSONRaw(f *testing.F) {
-	for _, s := range []string{`{"a":1}`, ` [1, "x y", {"<":null}] `, `"\u2028"`, `1e5`} {
+	for _, s := range []string{`{"a":1}`, ` [1, "x y", {"<":null}] `, `"\u2028"`, `1e5`, `{"0123456":"abcdefg&hijklmno>pqrstuvw","k":[" ","\u2029x"]}`} {
 		f.Add([]byte(s))
 	}
+	f.Add(benchRecord)
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		want, werr := json.Marshal(json.RawMessage(raw))
 		got, err := es.AppendJSONRaw(nil, raw)
@@ -72,6 +73,8 @@ func FuzzAppendJSONRaw(f *testing.F) {
 
 func FuzzAppendJSONString(f *testing.F) {
 	f.Add("a<b")
+	f.Add(benchID)
+	f.Add("0123456789abcdef\u2028x\x7f")
 	f.Fuzz(func(t *testing.T, s string) {
 		want, _ := json.Marshal(s)
 		if got := es.AppendJSONString(nil, s); string(got) != string(want) {
@@ -90,4 +93,53 @@ func ExampleAppendJSONString() {
 	b = append(b, '}')
 	fmt.Println(string(b))
 	// Output: {"id":"cmd_1","at":"2026-01-01T00:00:00Z","payload":{"qty":1}}
+}
+
+func BenchmarkAppendJSONRawRecord(b *testing.B) {
+	b.SetBytes(int64(len(benchRecord)))
+	buf := make([]byte, 0, 2*len(benchRecord))
+	for b.Loop() {
+		var err error
+		if buf, err = es.AppendJSONRaw(buf[:0], benchRecord); err != nil || len(buf) != len(benchRecord) {
+			b.Fatalf("AppendJSONRaw(benchRecord) = %d bytes, %v", len(buf), err)
+		}
+	}
+}
+
+// benchID is a 40-byte command id, the most common AppendJSONString input.
+const benchID = "cmd_01905f3c-7a1e-7b2d-9c4f-3e8a1b6d2f70"
+
+func BenchmarkAppendJSONStringID(b *testing.B) {
+	b.SetBytes(int64(len(benchID)))
+	buf := make([]byte, 0, 64)
+	for b.Loop() {
+		buf = es.AppendJSONString(buf[:0], benchID)
+	}
+	if string(buf) != `"`+benchID+`"` {
+		b.Fatalf("AppendJSONString(benchID) = %s", buf)
+	}
+}
+
+func TestAppendJSONStringWordBoundaries(t *testing.T) {
+	for _, s := range boundaryBodies() {
+		want, _ := json.Marshal(s)
+		if got := es.AppendJSONString([]byte("x"), s); string(got) != "x"+string(want) {
+			t.Errorf("AppendJSONString(%q) = %s, want x%s", s, got, want)
+		}
+	}
+}
+
+func TestAppendJSONRawWordBoundaries(t *testing.T) {
+	for _, raw := range boundaryDocs() {
+		want, werr := json.Marshal(json.RawMessage(raw))
+		got, err := es.AppendJSONRaw([]byte("x"), []byte(raw))
+		switch {
+		case werr != nil:
+			if es.CodeOf(err) != es.CodeInvalidArgument || string(got) != "x" {
+				t.Errorf("AppendJSONRaw(%q) = %q, %v; want x, INVALID_ARGUMENT (json.Marshal: %v)", raw, got, err, werr)
+			}
+		case err != nil || string(got) != "x"+string(want):
+			t.Errorf("AppendJSONRaw(%q) = %q, %v; want x%s", raw, got, err, want)
+		}
+	}
 }

@@ -1,5 +1,10 @@
 package es
 
+import (
+	"encoding/binary"
+	"math/bits"
+)
+
 // maxJSONDepth is encoding/json's nesting limit: deeper input is invalid.
 const maxJSONDepth = 10000
 
@@ -10,6 +15,23 @@ const maxJSONDepth = 10000
 // for nesting up to 64 levels. Validation of event data uses it, as the
 // store's hot path does.
 func ValidJSON(data []byte) bool {
+	valid, _ := scanJSON(data, false)
+	return valid
+}
+
+// scanJSON validates data exactly as encoding/json.Valid does. With
+// checkVerbatim it also reports, in the same pass, whether valid data is
+// already byte for byte what encoding/json's compact-and-HTML-escape pass
+// (json.Marshal of a json.RawMessage) writes for it: no whitespace outside
+// strings, and no '<', '>', '&', U+2028 or U+2029 inside strings. (Valid
+// JSON has none of those outside strings, and the bytes of an escape
+// sequence are never among them.) Without checkVerbatim, or when data is
+// invalid, verbatim is false.
+func scanJSON(data []byte, checkVerbatim bool) (valid, verbatim bool) {
+	// verbatim is also the scan's mode: while it is true, strings are
+	// searched for the bytes above too; once it is false (or was never
+	// asked for) they are only validated, which is cheaper.
+	verbatim = checkVerbatim
 	var buf [64]bool // true: inside an object; false: inside an array
 	stack := buf[:0]
 	n := len(data)
@@ -17,74 +39,69 @@ func ValidJSON(data []byte) bool {
 	var ok bool
 
 value:
-	for i < n && isJSONSpace(data[i]) {
-		i++
-	}
+	i, verbatim = skipJSONSpace(data, i, verbatim)
 	if i >= n {
-		return false
+		return false, false
 	}
-	switch c := data[i]; {
-	case c == '{':
+	switch data[i] {
+	case '{':
 		i++
 		if stack = append(stack, true); len(stack) > maxJSONDepth {
-			return false
+			return false, false
 		}
-		for i < n && isJSONSpace(data[i]) {
-			i++
-		}
+		i, verbatim = skipJSONSpace(data, i, verbatim)
 		if i < n && data[i] == '}' {
 			i++
 			stack = stack[:len(stack)-1]
 			goto after
 		}
 		goto key
-	case c == '[':
+	case '[':
 		i++
 		if stack = append(stack, false); len(stack) > maxJSONDepth {
-			return false
+			return false, false
 		}
-		for i < n && isJSONSpace(data[i]) {
-			i++
-		}
+		i, verbatim = skipJSONSpace(data, i, verbatim)
 		if i < n && data[i] == ']' {
 			i++
 			stack = stack[:len(stack)-1]
 			goto after
 		}
 		goto value
-	case c == '"':
-		if i, ok = scanJSONString(data, i+1); !ok {
-			return false
+	case '"':
+		if i, ok, verbatim = scanJSONString(data, i+1, verbatim); !ok {
+			return false, false
 		}
-	case c == 't':
+	case 't':
 		if i, ok = scanJSONLiteral(data, i, "true"); !ok {
-			return false
+			return false, false
 		}
-	case c == 'f':
+	case 'f':
 		if i, ok = scanJSONLiteral(data, i, "false"); !ok {
-			return false
+			return false, false
 		}
-	case c == 'n':
+	case 'n':
 		if i, ok = scanJSONLiteral(data, i, "null"); !ok {
-			return false
+			return false, false
 		}
-	case c == '-' || ('0' <= c && c <= '9'):
+	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
 		if i, ok = scanJSONNumber(data, i); !ok {
-			return false
+			return false, false
 		}
 	default:
-		return false
+		return false, false
 	}
 
 after:
-	for i < n && isJSONSpace(data[i]) {
-		i++
-	}
+	i, verbatim = skipJSONSpace(data, i, verbatim)
 	if len(stack) == 0 {
-		return i == n
+		if i != n {
+			return false, false
+		}
+		return true, verbatim
 	}
 	if i >= n {
-		return false
+		return false, false
 	}
 	if stack[len(stack)-1] { // in an object
 		switch data[i] {
@@ -96,7 +113,7 @@ after:
 			stack = stack[:len(stack)-1]
 			goto after
 		}
-		return false
+		return false, false
 	}
 	switch data[i] { // in an array
 	case ',':
@@ -107,23 +124,19 @@ after:
 		stack = stack[:len(stack)-1]
 		goto after
 	}
-	return false
+	return false, false
 
 key:
-	for i < n && isJSONSpace(data[i]) {
-		i++
-	}
+	i, verbatim = skipJSONSpace(data, i, verbatim)
 	if i >= n || data[i] != '"' {
-		return false
+		return false, false
 	}
-	if i, ok = scanJSONString(data, i+1); !ok {
-		return false
+	if i, ok, verbatim = scanJSONString(data, i+1, verbatim); !ok {
+		return false, false
 	}
-	for i < n && isJSONSpace(data[i]) {
-		i++
-	}
+	i, verbatim = skipJSONSpace(data, i, verbatim)
 	if i >= n || data[i] != ':' {
-		return false
+		return false, false
 	}
 	i++
 	goto value
@@ -133,43 +146,78 @@ func isJSONSpace(c byte) bool {
 	return c <= ' ' && (c == ' ' || c == '\t' || c == '\r' || c == '\n')
 }
 
+// skipJSONSpace returns the index of the first byte at or after i that is
+// not JSON whitespace, and verbatim cleared if it skipped any (compacting
+// removes whitespace outside strings).
+func skipJSONSpace(data []byte, i int, verbatim bool) (int, bool) {
+	for i < len(data) && isJSONSpace(data[i]) {
+		i++
+		verbatim = false
+	}
+	return i, verbatim
+}
+
 // scanJSONString scans a string body starting just after its opening quote
-// and returns the index after the closing quote.
-func scanJSONString(data []byte, i int) (int, bool) {
+// and returns the index after the closing quote and whether the string is
+// well-formed. While verbatim is true it also looks for the bytes that
+// encoding/json's HTML-safe compaction rewrites ('<', '>', '&', U+2028,
+// U+2029) and returns verbatim false if there is one; otherwise verbatim
+// is returned as given.
+func scanJSONString(data []byte, i int, verbatim bool) (int, bool, bool) {
 	n := len(data)
-	for i < n {
-		c := data[i]
-		switch {
-		case c == '"':
-			return i + 1, true
-		case c == '\\':
-			i++
-			if i >= n {
-				return i, false
+	for {
+		// Skip ordinary bytes, 8 at a time while 8 are left (see
+		// jsonscan.go), then one at a time, and handle the byte stopped at.
+		for n-i >= 8 {
+			w := binary.LittleEndian.Uint64(data[i:])
+			var m uint64
+			if verbatim {
+				m = verbatimStringStops(w)
+			} else {
+				m = stringStops(w)
 			}
-			switch data[i] {
-			case 'b', 'f', 'n', 'r', 't', '\\', '/', '"':
-				i++
-			case 'u':
-				if i+4 >= n {
-					return i, false
-				}
-				for _, h := range data[i+1 : i+5] {
-					if !isHex(h) {
-						return i, false
-					}
-				}
-				i += 5
-			default:
-				return i, false
+			if m != 0 {
+				i += bits.TrailingZeros64(m) / 8
+				break
 			}
-		case c < 0x20:
-			return i, false
-		default:
+			i += 8
+		}
+		for i < n && !isStringStop(data[i], verbatim) {
 			i++
 		}
+		if i >= n {
+			return i, false, verbatim // unterminated
+		}
+		switch data[i] {
+		case '"':
+			return i + 1, true, verbatim
+		case '\\':
+			if i+1 >= n {
+				return i + 1, false, verbatim
+			}
+			switch data[i+1] {
+			case 'b', 'f', 'n', 'r', 't', '\\', '/', '"':
+				i += 2
+			case 'u':
+				if n-i < 6 || !isHex(data[i+2]) || !isHex(data[i+3]) || !isHex(data[i+4]) || !isHex(data[i+5]) {
+					return i + 1, false, verbatim
+				}
+				i += 6
+			default:
+				return i + 1, false, verbatim
+			}
+		case '<', '>', '&': // only stopped at while verbatim
+			verbatim = false
+			i++
+		case 0xE2: // only stopped at while verbatim
+			if i+2 < n && data[i+1] == 0x80 && (data[i+2] == 0xA8 || data[i+2] == 0xA9) {
+				verbatim = false // U+2028 or U+2029
+			}
+			i++
+		default: // a control byte
+			return i, false, verbatim
+		}
 	}
-	return i, false
 }
 
 func isHex(c byte) bool {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/eventspec/eventspec/es"
 )
@@ -44,6 +45,8 @@ func FuzzValidJSON(f *testing.F) {
 	for _, c := range jsonCases {
 		f.Add([]byte(c))
 	}
+	f.Add(benchRecord)
+	f.Add([]byte(`{"0123456":"abcdefg\"hijklmno\\pqrstuvw\u00e9xyz","k":["\u2028","日本語テキスト"]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if got, want := es.ValidJSON(data), json.Valid(data); got != want {
 			t.Fatalf("ValidJSON(%q) = %v, json.Valid = %v", data, got, want)
@@ -64,4 +67,130 @@ func BenchmarkValidJSON(b *testing.B) {
 			json.Valid(benchJSON)
 		}
 	})
+}
+
+// benchRecord is a realistic stored document: 799 bytes of compact
+// JSON as json.Marshal writes it, mostly ASCII ids, RFC 3339 timestamps,
+// short keys and a nested payload (the shape of a command-log record).
+var benchRecord = func() []byte {
+	type line struct {
+		SKU   string  `json:"sku"`
+		Qty   int     `json:"qty"`
+		Price float64 `json:"price"`
+	}
+	type payload struct {
+		OrderID    string   `json:"orderId"`
+		CustomerID string   `json:"customerId"`
+		Currency   string   `json:"currency"`
+		Lines      []line   `json:"lines"`
+		Tags       []string `json:"tags"`
+		Paid       bool     `json:"paid"`
+		Note       *string  `json:"note"`
+	}
+	type metadata struct {
+		UserID        string    `json:"userId"`
+		CorrelationID string    `json:"correlationId"`
+		CausationID   string    `json:"causationId"`
+		Timestamp     time.Time `json:"timestamp"`
+	}
+	type record struct {
+		CommandID     string    `json:"commandId"`
+		CommandType   string    `json:"commandType"`
+		TargetContext string    `json:"targetContext"`
+		Payload       payload   `json:"payload"`
+		Metadata      metadata  `json:"metadata"`
+		Status        string    `json:"status"`
+		ExecutedAt    time.Time `json:"executedAt"`
+		ExpiresAt     time.Time `json:"expiresAt"`
+		TTL           int       `json:"ttl"`
+	}
+	at := time.Date(2026, 3, 14, 15, 9, 26, 535897932, time.UTC)
+	r := record{
+		CommandID:     "cmd_01905f3c-7a1e-7b2d-9c4f-3e8a1b6d2f70",
+		CommandType:   "orders.AddItem",
+		TargetContext: "orders",
+		Payload: payload{
+			OrderID:    "order_01905f3c-6d2b-7e41-8a9c-5b7f0e3d1a24",
+			CustomerID: "cust_01905f3b-f1a0-7c3e-b2d4-9e6f8a1c0b57",
+			Currency:   "EUR",
+			Lines: []line{
+				{SKU: "sku-000123-blue-m", Qty: 2, Price: 19.99},
+				{SKU: "sku-004567-red-xl", Qty: 1, Price: 149.5},
+			},
+			Tags: []string{"order:order_01905f3c-6d2b-7e41-8a9c-5b7f0e3d1a24"},
+			Paid: true,
+		},
+		Metadata: metadata{
+			UserID:        "user_01905f3a-2b4c-7d6e-8f90-a1b2c3d4e5f6",
+			CorrelationID: "corr_01905f3c-7a1e-7b2d-9c4f-3e8a1b6d2f70",
+			CausationID:   "cmd_01905f3c-79ff-7a00-8b11-c22d33e44f55",
+			Timestamp:     at,
+		},
+		Status:     "succeeded",
+		ExecutedAt: at.Add(1234567 * time.Nanosecond),
+		ExpiresAt:  at.Add(24 * time.Hour),
+		TTL:        86400,
+	}
+	b, err := json.Marshal(r)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}()
+
+func BenchmarkValidJSONRecord(b *testing.B) {
+	b.SetBytes(int64(len(benchRecord)))
+	for b.Loop() {
+		if !es.ValidJSON(benchRecord) {
+			b.Fatal("benchRecord is not valid")
+		}
+	}
+}
+
+// boundaryBodies are string bodies that put a byte the word-at-a-time
+// scanners must notice (or must not stop at) at every offset 0..16, with
+// 0..9 bytes after it, so that it falls at every position of the first,
+// second and third 8-byte word and in the byte-at-a-time tail; plus plain
+// bodies of length 0..20, escapes at every offset, and pairs of special
+// bytes (a borrow from the first must not hide or fake the second).
+func boundaryBodies() []string {
+	specials := []string{
+		`"`, `\`, "\x00", "\x01", "\x1f", "\x7f", "\x80", "\xe2", "\xff", " ", "!", "#", "[", "]", "=", "?", "%", "'",
+		"<", ">", "&", "\u2028", "\u2029", "\u2027", "\xe2\x80", "\xe2\x80\xa8", "é", "日", "\xc3",
+		`\"`, `\\`, `\/`, `\n`, `\u00e9`, `\u2028`, `\u12`, `\u12g4`, `\x`, "\"\x00", "\x00\"", "\x00\x01", "\x01\x00",
+		"\xff\"", "\x80\x00", "\\\x00", `\"\"`,
+	}
+	const filler = "abcdefghijklmnopqrstuvwxyz-0123456789"
+	var bodies []string
+	for n := 0; n <= 20; n++ {
+		bodies = append(bodies, filler[:n], strings.Repeat("\xff", n), strings.Repeat("é", n/2))
+	}
+	for k := 0; k <= 16; k++ {
+		for _, sp := range specials {
+			for j := 0; j <= 9; j++ {
+				bodies = append(bodies, filler[:k]+sp+filler[k:k+j])
+			}
+			bodies = append(bodies, strings.Repeat("\x80", k)+sp+"tail-tail")
+		}
+	}
+	return bodies
+}
+
+// boundaryDocs embeds boundaryBodies in documents: as a whole value, as a
+// key, inside an array, after whitespace, and unterminated (so that the
+// data ends inside the string).
+func boundaryDocs() []string {
+	var docs []string
+	for _, b := range boundaryBodies() {
+		docs = append(docs, `"`+b+`"`, `{"`+b+`":1}`, `["`+b+`",{"k":"`+b+`"}]`, ` [ "`+b+`" ] `, `"`+b, `["`+b)
+	}
+	return docs
+}
+
+func TestValidJSONWordBoundaries(t *testing.T) {
+	for _, c := range boundaryDocs() {
+		if got, want := es.ValidJSON([]byte(c)), json.Valid([]byte(c)); got != want {
+			t.Errorf("ValidJSON(%q) = %v, json.Valid = %v", c, got, want)
+		}
+	}
 }
