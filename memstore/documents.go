@@ -31,15 +31,51 @@ type docRec struct {
 	data      []byte
 	version   int64
 	updatedAt time.Time
-	// ix lists the document's index entries; every version of a document
-	// shares the slice of its first (entries never change).
-	ix []ixRef
+	// ix holds the document's index entries in one string (encodeIx);
+	// every version of a document shares the string of its first (entries
+	// never change).
+	ix string
 }
 
-// ixRef is one index entry of a document: the index and the entry's
-// store.IndexCursor (index key, NUL, document key).
-type ixRef struct {
-	index, cursor string
+// A document's index entries are encoded in one string, so an indexed
+// insert allocates them at once: for each entry, the index name,
+// ixNameEnd, the entry's store.IndexCursor (index key, NUL, document key),
+// then ixEntryEnd. Names and keys hold no control characters
+// (es.ValidateName), so the separators are unambiguous. The cursors filed
+// in the indexes are substrings of it.
+const (
+	ixNameEnd  = '\x01'
+	ixEntryEnd = '\x02'
+)
+
+// encodeIx encodes the entries of the document key (empty when none).
+func encodeIx(key string, entries []store.IndexEntry) string {
+	if len(entries) == 0 {
+		return ""
+	}
+	n := 0
+	for _, e := range entries {
+		n += len(e.Index) + len(e.Key) + len(key) + 3
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, e := range entries {
+		b.WriteString(e.Index)
+		b.WriteByte(ixNameEnd)
+		b.WriteString(e.Key)
+		b.WriteByte(0)
+		b.WriteString(key)
+		b.WriteByte(ixEntryEnd)
+	}
+	return b.String()
+}
+
+// nextIx decodes the first entry of a non-empty encoded list: its index
+// name, its cursor, and the entries after it.
+func nextIx(ix string) (index, cursor, rest string) {
+	i := strings.IndexByte(ix, ixNameEnd)
+	j := i + 1 + strings.IndexByte(ix[i+1:], ixEntryEnd)
+	return ix[:i], ix[i+1 : j], ix[j+1:]
 }
 
 // put installs d under key: a key new to the collection is added to the
@@ -73,26 +109,32 @@ func (c *collection) remove(key string) {
 	if i, ok := slices.BinarySearch(c.keys, key); ok {
 		c.keys = slices.Delete(c.keys, i, i+1)
 	}
-	for _, e := range r.ix {
-		c.indexes[e.index].remove(e.cursor)
+	for rest := r.ix; rest != ""; {
+		var index, cursor string
+		index, cursor, rest = nextIx(rest)
+		c.indexes[index].remove(cursor)
 	}
 }
 
 // addEntries files d's index entries.
 func (c *collection) addEntries(d *docRec) {
-	if len(d.ix) == 0 {
+	if d.ix == "" {
 		return
 	}
 	if c.indexes == nil {
 		c.indexes = make(map[string]*docIndex)
 	}
-	for _, e := range d.ix {
-		ix := c.indexes[e.index]
-		if ix == nil {
-			ix = &docIndex{}
-			c.indexes[e.index] = ix
+	for rest := d.ix; rest != ""; {
+		var index, cursor string
+		index, cursor, rest = nextIx(rest)
+		x := c.indexes[index]
+		if x == nil {
+			x = &docIndex{}
+			// A copy: the map outlives the document whose entries
+			// hold the name.
+			c.indexes[strings.Clone(index)] = x
 		}
-		ix.add(e.cursor)
+		x.add(cursor)
 	}
 }
 
@@ -144,15 +186,9 @@ func (r *docRec) written(coll, key string, data json.RawMessage) store.Document 
 	return store.Document{Collection: coll, Key: key, Data: data, Version: r.version, UpdatedAt: r.updatedAt}
 }
 
-// set installs d (nil: removes the key) and records the undo.
-func (t *tx) setDoc(coll, key string, d *docRec) {
-	st := &t.s.st
-	c := st.collections[coll]
-	if c == nil {
-		c = &collection{docs: make(map[string]*docRec)}
-		st.collections[coll] = c
-	}
-	prev := c.docs[key]
+// setDoc installs d under key in c (nil: removes the key), where prev is
+// the key's current record (nil: none), and records the undo.
+func (t *tx) setDoc(c *collection, key string, prev, d *docRec) {
 	switch {
 	case d == nil:
 		c.remove(key)
@@ -167,11 +203,21 @@ func (t *tx) setDoc(coll, key string, d *docRec) {
 	t.wrote = true
 }
 
-func (st *state) doc(coll, key string) *docRec {
-	if c := st.collections[coll]; c != nil {
-		return c.docs[key]
+// doc returns the collection (nil when it does not exist) and its record
+// of key (nil when missing).
+func (st *state) doc(coll, key string) (*collection, *docRec) {
+	c := st.collections[coll]
+	if c == nil {
+		return nil, nil
 	}
-	return nil
+	return c, c.docs[key]
+}
+
+// newCollection creates and files an empty collection.
+func (st *state) newCollection(coll string) *collection {
+	c := &collection{docs: make(map[string]*docRec)}
+	st.collections[coll] = c
+	return c
 }
 
 // notFound builds the NOT_FOUND error without fmt: reads of missing
@@ -190,7 +236,7 @@ func (d *documents) Get(ctx context.Context, coll, key string) (store.Document, 
 		return store.Document{}, err
 	}
 	defer t.s.mu.Unlock()
-	r := t.s.st.doc(coll, key)
+	_, r := t.s.st.doc(coll, key)
 	if r == nil {
 		return store.Document{}, notFound(coll, key)
 	}
@@ -208,7 +254,7 @@ func (d *documents) Lookup(ctx context.Context, coll, key string) (store.Documen
 		return store.Document{}, false, err
 	}
 	defer t.s.mu.Unlock()
-	r := t.s.st.doc(coll, key)
+	_, r := t.s.st.doc(coll, key)
 	if r == nil {
 		return store.Document{}, false, nil
 	}
@@ -232,39 +278,16 @@ func (d *documents) InsertIndexed(ctx context.Context, coll, key string, data js
 		return store.Document{}, err
 	}
 	defer t.s.mu.Unlock()
-	if r := t.s.st.doc(coll, key); r != nil {
-		return store.Document{}, &es.VersionConflictError{Collection: coll, Key: key, Expected: 0, Actual: r.version}
+	c, cur := t.s.st.doc(coll, key)
+	if cur != nil {
+		return store.Document{}, &es.VersionConflictError{Collection: coll, Key: key, Expected: 0, Actual: cur.version}
 	}
-	r := &docRec{data: slices.Clone(data), version: 1, updatedAt: t.now(), ix: indexRefs(key, entries)}
-	t.setDoc(coll, key, r)
+	if c == nil {
+		c = t.s.st.newCollection(coll)
+	}
+	r := &docRec{data: slices.Clone(data), version: 1, updatedAt: t.now(), ix: encodeIx(key, entries)}
+	t.setDoc(c, key, nil, r)
 	return r.written(coll, key, data), nil
-}
-
-// indexRefs builds the entries' cursors in one string allocation.
-func indexRefs(key string, entries []store.IndexEntry) []ixRef {
-	if len(entries) == 0 {
-		return nil
-	}
-	n := 0
-	for _, e := range entries {
-		n += len(e.Key) + 1 + len(key)
-	}
-	var b strings.Builder
-	b.Grow(n)
-	for _, e := range entries {
-		b.WriteString(e.Key)
-		b.WriteByte(0)
-		b.WriteString(key)
-	}
-	all := b.String()
-	refs := make([]ixRef, len(entries))
-	at := 0
-	for i, e := range entries {
-		end := at + len(e.Key) + 1 + len(key)
-		refs[i] = ixRef{index: e.Index, cursor: all[at:end]}
-		at = end
-	}
-	return refs
 }
 
 // Update replaces the document iff its version is expected (> 0).
@@ -277,7 +300,7 @@ func (d *documents) Update(ctx context.Context, coll, key string, expected int64
 		return store.Document{}, err
 	}
 	defer t.s.mu.Unlock()
-	cur := t.s.st.doc(coll, key)
+	c, cur := t.s.st.doc(coll, key)
 	if cur == nil {
 		return store.Document{}, notFound(coll, key)
 	}
@@ -285,7 +308,7 @@ func (d *documents) Update(ctx context.Context, coll, key string, expected int64
 		return store.Document{}, &es.VersionConflictError{Collection: coll, Key: key, Expected: expected, Actual: cur.version}
 	}
 	r := &docRec{data: slices.Clone(data), version: cur.version + 1, updatedAt: t.now(), ix: cur.ix}
-	t.setDoc(coll, key, r)
+	t.setDoc(c, key, cur, r)
 	return r.written(coll, key, data), nil
 }
 
@@ -302,14 +325,14 @@ func (d *documents) Delete(ctx context.Context, coll, key string, expected int64
 		return err
 	}
 	defer t.s.mu.Unlock()
-	cur := t.s.st.doc(coll, key)
+	c, cur := t.s.st.doc(coll, key)
 	if cur == nil {
 		return notFound(coll, key)
 	}
 	if expected != 0 && cur.version != expected {
 		return &es.VersionConflictError{Collection: coll, Key: key, Expected: expected, Actual: cur.version}
 	}
-	t.setDoc(coll, key, nil)
+	t.setDoc(c, key, cur, nil)
 	return nil
 }
 

@@ -55,6 +55,12 @@ type Store struct {
 	mu sync.Mutex
 	st state
 
+	// spareUndo is the emptied undo log of the last unit of work, reused
+	// by the next so a unit's first writes do not grow a new one. Written
+	// under mu at the unit's end, read when the next unit starts (units
+	// run one at a time).
+	spareUndo []undoEntry
+
 	// Fault injection (guarded by mu).
 	failCommit     error // non-nil: the next committing unit of work fails with it
 	failAfterArmed bool
@@ -160,7 +166,8 @@ func (s *Store) Atomic(ctx context.Context, fn func(tx store.Tx) error) error {
 			return ctx.Err()
 		}
 	}
-	t := &tx{s: s, logStart: s.st.log.n}
+	t := &tx{s: s, logStart: s.st.log.n, undo: s.spareUndo}
+	s.spareUndo = nil
 	committed := false
 	defer func() {
 		if !committed {
@@ -278,7 +285,7 @@ func (t *tx) rollback() {
 	for i := len(t.undo) - 1; i >= 0; i-- {
 		t.undo[i].apply()
 	}
-	t.undo = nil
+	t.releaseUndo()
 	st := &t.s.st
 	for _, k := range t.idemKeys {
 		delete(st.idem, k)
@@ -289,12 +296,29 @@ func (t *tx) rollback() {
 
 // commit makes the unit's work permanent. s.mu must be held.
 func (t *tx) commit() {
-	t.undo = nil
+	t.releaseUndo()
 	t.idemKeys = nil
 	if len(t.touched) > 0 {
 		t.s.st.compactPartitions(t.touched)
 		t.touched = nil
 	}
+}
+
+// maxSpareUndo caps the capacity of an undo log kept for reuse, so one
+// large unit of work does not pin its log for the store's lifetime.
+const maxSpareUndo = 256
+
+// releaseUndo ends the unit's undo log and keeps its backing array, emptied
+// of the records and closures it pointed to, for the next unit of work.
+// s.mu must be held.
+func (t *tx) releaseUndo() {
+	u := t.undo
+	t.undo = nil
+	if u == nil || cap(u) > maxSpareUndo {
+		return
+	}
+	clear(u)
+	t.s.spareUndo = u[:0]
 }
 
 // undoEntry is the inverse of one write. A document write (coll set) puts
