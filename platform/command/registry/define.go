@@ -189,6 +189,10 @@ func Schema[P any]() ArgsValidator { return SchemaDecoder[P]().Validator() }
 // json.Unmarshal.
 func SchemaDecoder[P any]() ArgsDecoder {
 	plan := newFastPlan(reflect.TypeFor[P]())
+	// Whether a P can validate itself is known from its type, except for
+	// an interface type, whose dynamic value decides (checked per call).
+	t := reflect.TypeFor[P]()
+	validates := t.Kind() == reflect.Interface || reflect.PointerTo(t).Implements(reflect.TypeFor[Validatable]())
 	return func(payload json.RawMessage) (json.RawMessage, any, []FieldError) {
 		var p P
 		if plan == nil || !plan.decode(payload, reflect.ValueOf(&p).Elem()) {
@@ -200,6 +204,9 @@ func SchemaDecoder[P any]() ArgsDecoder {
 			if errs := unmarshalArgs(payload, &p); errs != nil {
 				return nil, nil, errs
 			}
+		}
+		if !validates {
+			return payload, p, nil
 		}
 		if v, ok := any(&p).(Validatable); ok {
 			if errs := v.Validate(); len(errs) > 0 {
