@@ -104,6 +104,9 @@ func (o *Orchestrator) followUps(ctx context.Context, tx store.Tx, cmd command.C
 			}
 		}
 	}
+	if err := o.publish(ctx, tx, cmd, reg, res, events, positions); err != nil {
+		return err
+	}
 	if len(o.hooks) > 0 {
 		out := Outcome{Command: cmd, Registration: reg, Result: res, Events: events, Positions: positions}
 		for _, h := range o.hooks {

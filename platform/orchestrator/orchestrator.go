@@ -183,6 +183,7 @@ type Orchestrator struct {
 	metrics        metrics.Sink
 	metricsOff     bool // metrics is a no-op: skip measuring
 	queueDepth     QueueDepthFunc
+	bus            EventBus
 	names          sync.Map  // nameKey → string: derived names (eventIDPrefix, cmsCollection)
 	executions     sync.Pool // *execution, see getExecution
 }
