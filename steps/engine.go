@@ -76,6 +76,15 @@ const engineKey = "eventspec.engine"
 //	Then the command log should hold <n> commands for correlation "<id>"
 //	Then the events of the command should be correlated to it
 //	Then <n> jobs of kind "<kind>" should have run
+//	Then the event bus should have published:                (| type | streamType | streamId | … |)
+//	Then the event bus should have published nothing
+//
+// Every scenario's engine is wired with an event bus that records what
+// successful commands publish (orchestrator.WithEventBus); the bus steps
+// compare what was published by committed commands, in order, on the
+// columns the table names: type, streamType, streamId, category,
+// schemaVersion, boundedContext, globalPosition, correlationId,
+// causationId, userId.
 func RegisterEngine(s *Suite, cfg EngineConfig) {
 	if cfg.Setup == nil {
 		s.fail(es.Errorf(CodeInvalidDomain, "RegisterEngine: EngineConfig.Setup is required"))
@@ -92,6 +101,7 @@ func RegisterEngine(s *Suite, cfg EngineConfig) {
 	engineConfigsMu.Unlock()
 	s.Isolate = false
 	registerEngineSteps(s)
+	registerBusSteps(s)
 }
 
 // Engine returns the scenario's engine, building it on first use.
@@ -109,7 +119,8 @@ func (w *World) Engine() (*engine.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts := []engine.Option{engine.WithClock(w.Clock), engine.WithIDs(w.IDs)}
+	opts := []engine.Option{engine.WithClock(w.Clock), engine.WithIDs(w.IDs),
+		engine.WithOrchestratorOptions(orchestrator.WithEventBus(w.bus()))} // cfg.Options may wire another bus
 	if cfg.Options != nil {
 		opts = append(opts, cfg.Options(w)...)
 	}

@@ -207,3 +207,45 @@ Feature: Command orchestrator
         | qty     | 1     |
       And the engine runs until idle
       Then 2 jobs of kind "projection.orderSummary" should have run
+
+  Rule: A wired event bus receives the events of successful commands
+
+    **Invariant:** every event a successful command appends is published once, in append order, inside the command's unit of work; rejections and business failures publish nothing.
+    **Rationale:** subscribers (process managers, integrations) react to what happened, never to what was refused or rolled back.
+    **Verified by:** two successful commands, a rejection and a business failure.
+
+    @event-bus
+    Scenario: Successful commands publish their events with where they landed
+      Given the command CreateOrder has been dispatched with:
+        | field      | value |
+        | orderId    | o1    |
+        | customerId | c1    |
+      When the command AddItem is dispatched with:
+        | field   | value |
+        | orderId | o1    |
+        | sku     | a     |
+        | qty     | 1     |
+      Then the command should succeed
+      And the event bus should have published:
+        | type         | streamType | streamId | category | schemaVersion | boundedContext |
+        | OrderCreated | Order      | o1       | domain   | 1             | orders         |
+        | ItemAdded    | Order      | o1       | domain   | 1             | orders         |
+
+    @event-bus @edge-case
+    Scenario: Rejections and business failures publish nothing
+      Given the command CreateOrder has been dispatched with:
+        | field      | value |
+        | orderId    | o1    |
+        | customerId | c1    |
+      When the command AddItem is dispatched with:
+        | field   | value |
+        | orderId | o1    |
+        | sku     | a     |
+        | qty     | 0     |
+      And the command SubmitOrder is dispatched with:
+        | field   | value |
+        | orderId | o1    |
+      Then the command should fail with reason "order has no items"
+      And the event bus should have published:
+        | type         | streamId |
+        | OrderCreated | o1       |

@@ -52,6 +52,9 @@ func (o *Orchestrator) publish(ctx context.Context, tx store.Tx, cmd command.Com
 		if i < len(positions) {
 			pos = positions[i]
 		}
+		if i < len(res.EventIDs) {
+			e.Metadata.EventID = res.EventIDs[i] // also when the store minted it
+		}
 		if err := o.bus.Publish(ctx, tx, event.NewPublished(e, res.Stream, pos, reg.Meta.BoundedContext, now.UTC().Truncate(time.Millisecond)), chain); err != nil {
 			return err
 		}
