@@ -98,6 +98,9 @@ func (r HandlerResult) IsFailed() bool { return r.Status == OutcomeFailed }
 // rejection with the error's code; an *AbortError rolls everything back;
 // any other error completes the command as failed with code HANDLER_ERROR
 // (nothing the handler wrote survives).
+//
+// hc is valid only during the call: the orchestrator reuses it for later
+// commands, so a handler must not keep it (copy what it needs).
 type Handler func(ctx context.Context, hc *HandlerContext) (HandlerResult, error)
 
 // HandlerContext is what a handler sees.

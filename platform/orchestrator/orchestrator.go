@@ -77,9 +77,11 @@ func Stages() []Stage {
 type Next func(ctx context.Context, info command.Info) (command.Result, error)
 
 // Pipeline runs middleware around a command's execution. Execute calls next
-// at most once; a pipeline that does not call it returns the result it
-// short-circuited with (a rejection). It returns an error only for an
-// *command.AbortError, which it must pass through unchanged.
+// at most once, and only before it returns (next must not be kept: the
+// orchestrator reuses what it is bound to); a pipeline that does not call
+// it returns the result it short-circuited with (a rejection). It returns
+// an error only for an *command.AbortError, which it must pass through
+// unchanged.
 type Pipeline interface {
 	Execute(ctx context.Context, info command.Info, next Next) (command.Result, error)
 }
