@@ -575,3 +575,28 @@ func TestDuplicateRunsNoHandler(t *testing.T) {
 		t.Fatalf("handler ran %d times for one command id (last result %+v)", calls, r)
 	}
 }
+
+// repeatingIDs mints the same id forever: an id source gone wrong.
+type repeatingIDs struct{}
+
+func (repeatingIDs) NewID() string { return "00000000-0000-7000-8000-000000000001" }
+
+// A minted command id is not looked up before the handler runs (no
+// earlier execution can have used it), so an id source that repeats one
+// must still be caught: the record insert fails, the unit of work rolls
+// back, and the dispatch answers as a duplicate of the recorded command,
+// writing nothing.
+func TestRepeatedMintedIDIsADuplicate(t *testing.T) {
+	f := newFixture(t, orchestrator.WithIDs(repeatingIDs{}))
+	first := f.exec(command.MustNew("CreateOrder", enginetest.CreateOrder{OrderID: "o1", CustomerID: "c1"}))
+	if first.Status != command.StatusExecuted || first.Duplicate {
+		t.Fatalf("first: %+v", first)
+	}
+	again := f.exec(command.MustNew("CreateOrder", enginetest.CreateOrder{OrderID: "o2", CustomerID: "c2"}))
+	if !again.Duplicate || again.CommandID != first.CommandID || again.Stream != "Order-o1" {
+		t.Fatalf("second command with the same minted id: %+v, want a duplicate of %+v", again, first)
+	}
+	if got := f.log(); len(got) != 1 || got[0].StreamID != "Order-o1" {
+		t.Fatalf("log after the repeated id: %+v, want only Order-o1's event", got)
+	}
+}
