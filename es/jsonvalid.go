@@ -231,7 +231,19 @@ func scanJSONLiteral(data []byte, i int, lit string) (int, bool) {
 	return i + len(lit), true
 }
 
-// scanJSONNumber scans -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+// ScanJSONNumber returns the index just after the JSON number that starts
+// at data[i] — -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? — and false
+// when no valid number starts there. It reads only the number's own bytes:
+// what follows (a delimiter, or "1" after a leading "0") is the caller's to
+// check.
+func ScanJSONNumber(data []byte, i int) (int, bool) {
+	if i < 0 || i >= len(data) {
+		return i, false
+	}
+	return scanJSONNumber(data, i)
+}
+
+// scanJSONNumber is ScanJSONNumber for i < len(data).
 func scanJSONNumber(data []byte, i int) (int, bool) {
 	n := len(data)
 	if data[i] == '-' {

@@ -194,3 +194,22 @@ func TestValidJSONWordBoundaries(t *testing.T) {
 		}
 	}
 }
+
+func TestScanJSONNumber(t *testing.T) {
+	cases := []struct {
+		in  string
+		at  int
+		end int
+		ok  bool
+	}{
+		{"0", 0, 1, true}, {"-12.5e+3,", 0, 8, true}, {"01", 0, 1, true}, {`{"a":7}`, 5, 6, true},
+		{"1.", 0, 2, false}, {"-", 0, 1, false}, {"1e", 0, 2, false}, {"+1", 0, 0, false},
+		{".5", 0, 0, false}, {"", 0, 0, false}, {"5", 1, 1, false}, {"5", -1, -1, false},
+	}
+	for _, c := range cases {
+		end, ok := es.ScanJSONNumber([]byte(c.in), c.at)
+		if ok != c.ok || (ok && end != c.end) {
+			t.Errorf("ScanJSONNumber(%q, %d) = %d, %v; want %d, %v", c.in, c.at, end, ok, c.end, c.ok)
+		}
+	}
+}

@@ -88,16 +88,17 @@ func (c *collection) put(key string, d *docRec) {
 	c.docs[key] = d
 }
 
-// addKey inserts a new key into the sorted key list. Keys that sort last
-// (time- or sequence-ordered ids, the common case) are appended without a
-// search.
-func (c *collection) addKey(key string) {
-	if n := len(c.keys); n == 0 || key > c.keys[n-1] {
-		c.keys = append(c.keys, key)
-		return
+// addKey inserts a new key into the sorted key list.
+func (c *collection) addKey(key string) { c.keys = insertSorted(c.keys, key) }
+
+// insertSorted inserts v into the ascending s. A v that sorts last (time-
+// or sequence-ordered keys, the common case) is appended without a search.
+func insertSorted(s []string, v string) []string {
+	if n := len(s); n == 0 || v > s[n-1] {
+		return append(s, v)
 	}
-	i, _ := slices.BinarySearch(c.keys, key)
-	c.keys = slices.Insert(c.keys, i, key)
+	i, _ := slices.BinarySearch(s, v)
+	return slices.Insert(s, i, v)
 }
 
 func (c *collection) remove(key string) {
@@ -150,14 +151,7 @@ type docIndex struct {
 	cursors []string
 }
 
-func (x *docIndex) add(cursor string) {
-	if n := len(x.cursors); n == 0 || cursor > x.cursors[n-1] {
-		x.cursors = append(x.cursors, cursor)
-		return
-	}
-	i, _ := slices.BinarySearch(x.cursors, cursor)
-	x.cursors = slices.Insert(x.cursors, i, cursor)
-}
+func (x *docIndex) add(cursor string) { x.cursors = insertSorted(x.cursors, cursor) }
 
 func (x *docIndex) remove(cursor string) {
 	switch n := len(x.cursors); {

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/eventspec/eventspec/es"
 )
 
 // This file holds SchemaDecoder's fast path: a decoder for flat JSON objects
@@ -368,41 +370,9 @@ func decodeUint(data []byte, i int, f *fastField, fv reflect.Value) (int, bool) 
 // out of range goes to encoding/json.
 func decodeFloat(data []byte, i int, f *fastField, fv reflect.Value) (int, bool) {
 	start := i
-	if i < len(data) && data[i] == '-' {
-		i++
-	}
-	if i >= len(data) || data[i] < '0' || data[i] > '9' {
+	i, ok := es.ScanJSONNumber(data, i)
+	if !ok {
 		return i, false
-	}
-	if data[i] == '0' {
-		i++
-	} else {
-		for i < len(data) && '0' <= data[i] && data[i] <= '9' {
-			i++
-		}
-	}
-	if i < len(data) && data[i] == '.' {
-		i++
-		d := i
-		for i < len(data) && '0' <= data[i] && data[i] <= '9' {
-			i++
-		}
-		if i == d {
-			return i, false
-		}
-	}
-	if i < len(data) && (data[i] == 'e' || data[i] == 'E') {
-		i++
-		if i < len(data) && (data[i] == '+' || data[i] == '-') {
-			i++
-		}
-		d := i
-		for i < len(data) && '0' <= data[i] && data[i] <= '9' {
-			i++
-		}
-		if i == d {
-			return i, false
-		}
 	}
 	x, err := strconv.ParseFloat(string(data[start:i]), f.bits)
 	if err != nil {
