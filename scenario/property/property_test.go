@@ -130,8 +130,8 @@ var gherkinShape = regexp.MustCompile(`(?s)property of the order decider failed;
     Given the events:
       \| type +\| id +\| customer \| at +\| sku \| qty \| price \|
       \| Placed +\| o1 \| c1 +\| 2026-01-01T00:00:00Z \| +\| +\| +\|
-      \| ItemAdded \| +\| +\| +\| a +\| \d +\| \d+ +\|
-      \| Submitted \| +\| +\| +\| +\| +\| +\|
+(?:      \| ItemAdded \| +\| +\| +\| a +\| \d +\| \d+ +\|
+){1,3}      \| Submitted \| +\| +\| +\| +\| +\| +\|
     When I decide to Confirm with:
       \| field \| value \|
       \| by +\| bob +\|
@@ -154,9 +154,11 @@ func TestInvariantViolationShrinksToGherkin(t *testing.T) {
 	if m == nil {
 		t.Fatalf("counterexample not in the expected shape:\n%s", msg)
 	}
-	// Shrinking left one line (the pattern allows exactly one ItemAdded)
-	// whose total is over the limit.
-	if total, _ := strconv.Atoi(m[1]); total <= 1000 || total > 1800 {
+	// Shrinking kept only what the violation needs: the order, one to three
+	// lines (rapid's shrinker does not always merge lines, e.g. 1×400 and
+	// 2×400 stay two), the submission and the confirmation; their total is
+	// over the limit, and no more than three of the largest lines make.
+	if total, _ := strconv.Atoi(m[1]); total <= 1000 || total > 3*1800 {
 		t.Errorf("total %d is not over the limit:\n%s", total, msg)
 	}
 	if !strings.Contains(msg, "To reproduce, specify -run=") {
