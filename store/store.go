@@ -1,6 +1,7 @@
 // Package store defines the ports every eventspec engine implements: a
 // Store that runs units of work, and the Tx each unit of work sees, with its
-// three capability sets — the event log, documents and jobs.
+// four capability sets — the event log, documents, jobs and the command
+// log.
 //
 // Everything done through one Tx commits together or not at all: when the
 // function given to Atomic returns an error or panics, no event, document,
@@ -42,6 +43,8 @@ type Tx interface {
 	Events() EventLog
 	Documents() Documents
 	Jobs() Jobs
+	// Commands is the command log's storage (CommandLog).
+	Commands() CommandLog
 }
 
 // Default and maximum page sizes.

@@ -16,13 +16,14 @@ import (
 
 	"github.com/eventspec/eventspec/es"
 	"github.com/eventspec/eventspec/platform/ids"
+	"github.com/eventspec/eventspec/store"
 )
 
 // Limits on the identifiers a command carries. Command ids and correlation
 // ids are used inside store keys, so they are shorter than es.MaxNameBytes.
 const (
 	// MaxIDBytes bounds a command id, correlation id, causation id and user id.
-	MaxIDBytes = 100
+	MaxIDBytes = store.MaxCommandIDBytes
 	// CommandIDPrefix prefixes generated command ids: "cmd_<id>".
 	CommandIDPrefix = ids.CommandPrefix
 	// CorrelationIDPrefix prefixes generated correlation ids: "corr_<id>".
