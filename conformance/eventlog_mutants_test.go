@@ -273,6 +273,7 @@ type lateTx struct {
 func (t *lateTx) Events() store.EventLog     { return lateLog{t} }
 func (t *lateTx) Documents() store.Documents { return nil }
 func (t *lateTx) Jobs() store.Jobs           { return nil }
+func (t *lateTx) Commands() store.CommandLog { return nil }
 
 type lateLog struct{ t *lateTx }
 
