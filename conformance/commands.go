@@ -354,23 +354,35 @@ func cmdEventCorrelations(t T, s store.Store, env Env) {
 		t.Fatalf("after cleanup: %v", got)
 	}
 
-	// InsertEventCorrelation (the orchestrator's path) inserts without
-	// looking first, and merges like RecordEventCorrelation when a record
-	// exists after all.
+	// InsertCompleted with events (the orchestrator's path) writes the
+	// command and its correlation in one write; a correlation that exists
+	// already is merged like RecordEventCorrelation; a taken command id
+	// conflicts and writes neither.
 	log := commandbus.NewLog(env.Clock)
-	insert := func(r commandbus.CorrelationRequest) {
+	insert := func(id string, events commandbus.CorrelationRequest) error {
 		t.Helper()
-		if err := s.Atomic(ctx, func(tx store.Tx) error { return log.InsertEventCorrelation(ctx, tx, r) }); err != nil {
-			t.Fatalf("InsertEventCorrelation %s: %v", r.CommandID, err)
-		}
+		return s.Atomic(ctx, func(tx store.Tx) error {
+			return log.InsertCompleted(ctx, tx, cmdReq(id, "corr-i"), command.StatusExecuted, json.RawMessage(`{"ok":true}`), &events)
+		})
 	}
-	insert(commandbus.CorrelationRequest{CommandID: "i1", EventIDs: []string{"h1", "h2", "h1"}, CommandType: "X", BoundedContext: "shipping"})
-	insert(commandbus.CorrelationRequest{CommandID: "c2", EventIDs: []string{"f0", "f9"}, CommandType: "X", BoundedContext: "orders"})
+	if err := insert("i1", commandbus.CorrelationRequest{CommandID: "i1", EventIDs: []string{"h1", "h2", "h1"}, CommandType: "X", BoundedContext: "shipping"}); err != nil {
+		t.Fatalf("InsertCompleted i1: %v", err)
+	}
+	if err := insert("c2", commandbus.CorrelationRequest{CommandID: "c2", EventIDs: []string{"f0", "f9"}, CommandType: "X", BoundedContext: "orders"}); err != nil {
+		t.Fatalf("InsertCompleted c2: %v", err)
+	}
+	err := insert("i1", commandbus.CorrelationRequest{CommandID: "i1", EventIDs: []string{"h3"}, CommandType: "X", BoundedContext: "shipping"})
+	if es.CodeOf(err) != es.CodeVersionConflict {
+		t.Fatalf("InsertCompleted of a recorded command id: %v, want VERSION_CONFLICT", err)
+	}
+	if c := cmdMust(bus.Get(ctx, "i1"))(t, "Get i1"); c == nil || c.Status != command.StatusExecuted || string(c.Result) != `{"ok":true}` {
+		t.Fatalf("command inserted with its correlation: %+v, want executed with result {\"ok\":true}", c)
+	}
 	if c := cmdMust(bus.EventsByCommand(ctx, "i1"))(t, "i1"); c == nil || !slices.Equal(c.EventIDs, []string{"h1", "h2"}) || c.BoundedContext != "shipping" {
-		t.Fatalf("inserted correlation: %+v, want events [h1 h2] in shipping", c)
+		t.Fatalf("inserted correlation: %+v, want events [h1 h2] in shipping (the conflicting insert adds nothing)", c)
 	}
 	if c := cmdMust(bus.EventsByCommand(ctx, "c2"))(t, "c2"); c == nil || !slices.Equal(c.EventIDs, []string{"f0", "f9"}) {
-		t.Fatalf("correlation merged by InsertEventCorrelation: %+v, want events [f0 f9]", c)
+		t.Fatalf("correlation merged by InsertCompleted: %+v, want events [f0 f9]", c)
 	}
 	if got := ids(cmdMust(bus.CorrelationsByContext(ctx, "shipping", 0, nil))(t, "shipping")); !slices.Equal(got, []string{"i1"}) {
 		t.Fatalf("shipping correlations: %v, want [i1]", got)

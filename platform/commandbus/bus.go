@@ -91,17 +91,9 @@ func (b *Bus) CleanupExpired(ctx context.Context, batch int) (CleanupResult, err
 }
 
 // RecordEventCorrelation records (merging) which events a command
-// produced; see Log.RecordEventCorrelation. A concurrent first insert is
-// retried once as a merge.
+// produced; see Log.RecordEventCorrelation.
 func (b *Bus) RecordEventCorrelation(ctx context.Context, r CorrelationRequest) error {
-	run := func() error {
-		return b.s.Atomic(ctx, func(tx store.Tx) error { return b.log.RecordEventCorrelation(ctx, tx, r) })
-	}
-	err := run()
-	if es.CodeOf(err) == es.CodeVersionConflict {
-		err = run()
-	}
-	return err
+	return b.s.Atomic(ctx, func(tx store.Tx) error { return b.log.RecordEventCorrelation(ctx, tx, r) })
 }
 
 // EventsByCommand returns the command's correlation record, or nil.

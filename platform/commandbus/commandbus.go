@@ -3,54 +3,22 @@
 // correlation id, TTL cleanup that never deletes pending commands, and the
 // command→events correlation record.
 //
-// It is built on store.Documents, so it works on every adapter and joins
-// the caller's unit of work. Log holds the operations on a store.Tx; Bus
-// runs each operation in its own unit of work on a store.Store.
-//
-// Storage layout: two collections, each record one document written with
-// its secondary index entries (store.Documents.InsertIndexed), so a
-// command costs one document write and its correlation record another.
-//
-//	commands                    <commandId>  the StoredCommand
-//	  index by-correlation      <len>:<correlationId>:<timestamp ms, 16 digits>
-//	  index by-expiry           <expiresAt ms, 16 digits>
-//	command-event-correlations  <commandId>  the Correlation
-//	  index by-context          <len>:<boundedContext>:<createdAt ms, 16 digits>
-//	  index by-expiry           <expiresAt ms, 16 digits>
-//
-// An index lists in (index key, document key) order, and the document key
-// is the command id, so by-correlation is in correlation-cursor order:
-// "<timestamp ms left-padded to 16 digits>:<commandId>", timestamp order,
-// then command id. Prefixing a variable part with its length keeps one
-// correlation id's keys from ever sharing a prefix with another's.
+// It is built on the store's command-log port (store.CommandLog), so it
+// works on every adapter and joins the caller's unit of work. Log holds the
+// operations on a store.Tx: it applies the spec's defaults (TTL, expiry,
+// correlation cursor, timestamps) and leaves storage to the port. Bus runs
+// each operation in its own unit of work on a store.Store.
 package commandbus
 
 import (
 	"context"
 	"encoding/json"
+	"strconv"
 	"time"
 
 	"github.com/eventspec/eventspec/es"
 	"github.com/eventspec/eventspec/platform/command"
 	"github.com/eventspec/eventspec/store"
-)
-
-// Collections the command log uses.
-const (
-	CollCommands     = "commands"
-	CollCorrelations = "command-event-correlations"
-)
-
-// Secondary indexes of the collections (store.IndexEntry.Index).
-const (
-	// IndexByCorrelation (commands) orders a correlation id's commands by
-	// correlation cursor.
-	IndexByCorrelation = "by-correlation"
-	// IndexByExpiry (both collections) orders records by expiresAt.
-	IndexByExpiry = "by-expiry"
-	// IndexByContext (command-event-correlations) orders a bounded
-	// context's records by createdAt.
-	IndexByContext = "by-context"
 )
 
 // Defaults and limits.
@@ -163,77 +131,35 @@ func NewLog(clock es.Clock) *Log {
 	return &Log{clock: clock}
 }
 
-// Cursor returns the correlation cursor of a command accepted at ts.
+// Cursor returns the correlation cursor of a command accepted at ts:
+// "<ts in ms, left-padded with zeros to 16 digits>:<commandId>".
 func Cursor(ts time.Time, commandID string) string {
-	return timeKey(ts, commandID)
+	var a [128]byte
+	b := appendPadded(a[:0], ts.UnixMilli(), 16)
+	b = append(b, ':')
+	return string(append(b, commandID...))
 }
 
-// The keys below are built in a stack buffer and copied once into their
-// string (the command log builds several keys per command).
-
-func lenPrefix(s string) string {
-	var a [96]byte
-	return string(appendLenPrefix(a[:0], s))
+// appendPadded appends n in decimal, left-padded with zeros to width
+// digits (fmt's %0<width>d for n >= 0).
+func appendPadded(b []byte, n int64, width int) []byte {
+	if n < 0 {
+		b = append(b, '-')
+		n = -n
+		width--
+	}
+	var digits [20]byte
+	d := strconv.AppendInt(digits[:0], n, 10)
+	for i := len(d); i < width; i++ {
+		b = append(b, '0')
+	}
+	return append(b, d...)
 }
 
-func timeKey(t time.Time, id string) string {
-	var a [96]byte
-	return string(appendTimeKey(a[:0], t, id))
-}
-
-// indexKeys returns a record's two index keys, prefixedMsKey(prefixed, t)
-// and msKey(expires), sharing one allocation.
-func indexKeys(prefixed string, t, expires time.Time) (string, string) {
-	var a [192]byte
-	k := appendPadded(appendLenPrefix(a[:0], prefixed), t.UnixMilli(), 16)
-	n := len(k)
-	keys := string(appendPadded(k, expires.UnixMilli(), 16))
-	return keys[:n], keys[n:]
-}
-
-// prefixedMsKey is lenPrefix(prefixed) + msKey(t): the by-correlation and
-// by-context keys.
-func prefixedMsKey(prefixed string, t time.Time) string {
-	var a [160]byte
-	return string(appendPadded(appendLenPrefix(a[:0], prefixed), t.UnixMilli(), 16))
-}
-
-func validateID(what, id string) error {
-	if err := es.ValidateName(es.CodeInvalidArgument, what, id); err != nil {
-		return err
-	}
-	if len(id) > command.MaxIDBytes {
-		return es.Errorf(es.CodeInvalidArgument, "%s is %d bytes long; at most %d", what, len(id), command.MaxIDBytes)
-	}
-	return nil
-}
-
-func (r RecordRequest) validate() error {
-	if err := validateID("commandId", r.CommandID); err != nil {
-		return err
-	}
-	if err := es.ValidateName(es.CodeInvalidArgument, "commandType", r.CommandType); err != nil {
-		return err
-	}
-	if err := validateID("correlationId", r.CorrelationID); err != nil {
-		return err
-	}
-	if len(r.TargetContext) > es.MaxNameBytes {
-		return es.Errorf(es.CodeInvalidArgument, "targetContext is %d bytes long; at most %d", len(r.TargetContext), es.MaxNameBytes)
-	}
-	if len(r.Payload) > es.MaxPayloadBytes {
-		return es.Errorf(es.CodePayloadTooLarge, "recordCommand.payload is %d bytes; at most %d", len(r.Payload), es.MaxPayloadBytes)
-	}
-	if len(r.Payload) > 0 && !es.ValidJSON(r.Payload) {
-		return es.Errorf(es.CodeInvalidArgument, "recordCommand.payload is not valid JSON")
-	}
-	if r.TTL < 0 {
-		return es.Errorf(es.CodeInvalidArgument, "ttl %s is negative", r.TTL)
-	}
-	return nil
-}
-
-func (l *Log) newRecord(r RecordRequest) StoredCommand {
+// newRecord builds the record of r with the spec's defaults: timestamp
+// now, TTL DefaultTTL, expiresAt = timestamp + TTL, payload null, and the
+// correlation cursor; status pending.
+func (l *Log) newRecord(r RecordRequest) store.CommandRecord {
 	if r.Timestamp.IsZero() {
 		r.Timestamp = l.clock.Now()
 	}
@@ -246,24 +172,30 @@ func (l *Log) newRecord(r RecordRequest) StoredCommand {
 		payload = json.RawMessage("null")
 	}
 	ts := r.Timestamp.UTC()
-	return StoredCommand{
+	return store.CommandRecord{
 		CommandID: r.CommandID, CommandType: r.CommandType, TargetContext: r.TargetContext, Payload: payload,
-		Metadata:          Metadata{UserID: r.UserID, CorrelationID: r.CorrelationID, CausationID: r.CausationID, Timestamp: ts},
-		CorrelationCursor: Cursor(ts, r.CommandID), Status: command.StatusPending, TTL: ttl, ExpiresAt: ts.Add(ttl),
+		UserID: r.UserID, CorrelationID: r.CorrelationID, CausationID: r.CausationID, Timestamp: ts,
+		CorrelationCursor: Cursor(ts, r.CommandID), Status: store.CommandPending, TTL: ttl, ExpiresAt: ts.Add(ttl),
+	}
+}
+
+// storedCommand turns a port record into the log's record.
+func storedCommand(r store.CommandRecord) *StoredCommand {
+	return &StoredCommand{
+		CommandID: r.CommandID, CommandType: r.CommandType, TargetContext: r.TargetContext, Payload: r.Payload,
+		Metadata:          Metadata{UserID: r.UserID, CorrelationID: r.CorrelationID, CausationID: r.CausationID, Timestamp: r.Timestamp},
+		CorrelationCursor: r.CorrelationCursor, Status: command.Status(r.Status), Result: r.Result,
+		ExecutedAt: r.ExecutedAt, TTL: r.TTL, ExpiresAt: r.ExpiresAt,
 	}
 }
 
 // Get returns the stored command, or nil when there is none.
 func (l *Log) Get(ctx context.Context, tx store.Tx, commandID string) (*StoredCommand, error) {
-	doc, found, err := store.LookupDocument(ctx, tx.Documents(), CollCommands, commandID)
+	r, found, err := tx.Commands().GetCommand(ctx, commandID)
 	if err != nil || !found {
 		return nil, err
 	}
-	var c StoredCommand
-	if err := json.Unmarshal(doc.Data, &c); err != nil {
-		return nil, es.Wrap(es.CodeInternal, err, "command %q: stored record does not decode", commandID)
-	}
-	return &c, nil
+	return storedCommand(r), nil
 }
 
 // Record records a new pending command, or reports the existing one as a
@@ -283,60 +215,55 @@ func (l *Log) RecordCompleted(ctx context.Context, tx store.Tx, r RecordRequest,
 	if !status.Final() {
 		return RecordResult{}, es.Errorf(es.CodeInvalidArgument, "command %q: completion status %q is not executed, rejected or failed", r.CommandID, status)
 	}
-	if len(result) > es.MaxPayloadBytes {
-		return RecordResult{}, es.Errorf(es.CodePayloadTooLarge, "updateCommandResult.result is %d bytes; at most %d", len(result), es.MaxPayloadBytes)
-	}
 	return l.insert(ctx, tx, r, status, result)
 }
 
 // InsertCompleted is RecordCompleted for a caller that has just checked,
 // in the same unit of work, that the command is not recorded: it skips the
-// lookup. A concurrent insert of the same id fails with VERSION_CONFLICT.
-func (l *Log) InsertCompleted(ctx context.Context, tx store.Tx, r RecordRequest, status command.Status, result json.RawMessage) error {
+// lookup, and a taken command id fails with VERSION_CONFLICT. When events
+// is not nil, the command's correlation record is written with it, in the
+// same write (as RecordEventCorrelation would; events.CommandID must be
+// r's command id).
+func (l *Log) InsertCompleted(ctx context.Context, tx store.Tx, r RecordRequest, status command.Status, result json.RawMessage, events *CorrelationRequest) error {
 	if !status.Final() {
 		return es.Errorf(es.CodeInvalidArgument, "command %q: completion status %q is not executed, rejected or failed", r.CommandID, status)
 	}
-	if len(result) > es.MaxPayloadBytes {
-		return es.Errorf(es.CodePayloadTooLarge, "updateCommandResult.result is %d bytes; at most %d", len(result), es.MaxPayloadBytes)
+	rec := l.completed(r, status, result)
+	if events == nil {
+		return tx.Commands().InsertCommand(ctx, rec, nil)
 	}
-	if err := r.validate(); err != nil {
+	corr, err := l.correlationRecord(*events)
+	if err != nil {
 		return err
 	}
-	return l.write(ctx, tx, r, status, result)
+	return tx.Commands().InsertCommand(ctx, rec, &corr)
+}
+
+// completed is newRecord completed now with status and result.
+func (l *Log) completed(r RecordRequest, status command.Status, result json.RawMessage) store.CommandRecord {
+	rec := l.newRecord(r)
+	if status != command.StatusPending {
+		rec.Status, rec.Result, rec.ExecutedAt = string(status), result, l.clock.Now().UTC()
+	}
+	return rec
 }
 
 func (l *Log) insert(ctx context.Context, tx store.Tx, r RecordRequest, status command.Status, result json.RawMessage) (RecordResult, error) {
-	if err := r.validate(); err != nil {
+	rec := l.completed(r, status, result)
+	if err := store.ValidateCommandRecord(rec); err != nil {
 		return RecordResult{}, err
 	}
-	existing, err := l.Get(ctx, tx, r.CommandID)
+	existing, found, err := tx.Commands().GetCommand(ctx, r.CommandID)
 	if err != nil {
 		return RecordResult{}, err
 	}
-	if existing != nil {
-		return RecordResult{ExistingStatus: existing.Status, ExistingResult: existing.Result}, nil
+	if found {
+		return RecordResult{ExistingStatus: command.Status(existing.Status), ExistingResult: existing.Result}, nil
 	}
-	if err := l.write(ctx, tx, r, status, result); err != nil {
+	if err := tx.Commands().InsertCommand(ctx, rec, nil); err != nil {
 		return RecordResult{}, err
 	}
 	return RecordResult{New: true}, nil
-}
-
-// write inserts the record with its index entries.
-func (l *Log) write(ctx context.Context, tx store.Tx, r RecordRequest, status command.Status, result json.RawMessage) error {
-	rec := l.newRecord(r)
-	if status != command.StatusPending {
-		rec.Status, rec.Result, rec.ExecutedAt = status, result, l.clock.Now().UTC()
-	}
-	raw, err := rec.appendJSON(make([]byte, 0, 512+len(rec.Payload)+len(rec.Result)))
-	if err != nil {
-		return es.Wrap(es.CodeInternal, err, "command %q: encoding the record", r.CommandID)
-	}
-	byCorrelation, byExpiry := indexKeys(rec.Metadata.CorrelationID, rec.Metadata.Timestamp, rec.ExpiresAt)
-	_, err = tx.Documents().InsertIndexed(ctx, CollCommands, r.CommandID, raw,
-		store.IndexEntry{Index: IndexByCorrelation, Key: byCorrelation},
-		store.IndexEntry{Index: IndexByExpiry, Key: byExpiry})
-	return err
 }
 
 // Complete sets a pending command's final status (executed, rejected or
@@ -344,161 +271,58 @@ func (l *Log) write(ctx context.Context, tx store.Tx, r RecordRequest, status co
 // writing nothing, when the command is unknown or no longer pending (the
 // first writer wins).
 func (l *Log) Complete(ctx context.Context, tx store.Tx, commandID string, status command.Status, result json.RawMessage) (bool, error) {
-	if !status.Final() {
-		return false, es.Errorf(es.CodeInvalidArgument, "command %q: completion status %q is not executed, rejected or failed", commandID, status)
-	}
-	if len(result) > es.MaxPayloadBytes {
-		return false, es.Errorf(es.CodePayloadTooLarge, "updateCommandResult.result is %d bytes; at most %d", len(result), es.MaxPayloadBytes)
-	}
-	if len(result) > 0 && !es.ValidJSON(result) {
-		return false, es.Errorf(es.CodeInvalidArgument, "command %q: result is not valid JSON", commandID)
-	}
-	doc, found, err := store.LookupDocument(ctx, tx.Documents(), CollCommands, commandID)
-	if err != nil || !found {
-		return false, err
-	}
-	var c StoredCommand
-	if err := json.Unmarshal(doc.Data, &c); err != nil {
-		return false, es.Wrap(es.CodeInternal, err, "command %q: stored record does not decode", commandID)
-	}
-	if c.Status != command.StatusPending {
-		return false, nil
-	}
-	c.Status, c.Result, c.ExecutedAt = status, result, l.clock.Now().UTC()
-	raw, err := c.appendJSON(nil)
-	if err != nil {
-		return false, es.Wrap(es.CodeInternal, err, "command %q: encoding the record", commandID)
-	}
-	if _, err := tx.Documents().Update(ctx, CollCommands, commandID, doc.Version, raw); err != nil {
-		return false, err
-	}
-	return true, nil
+	return tx.Commands().CompleteCommand(ctx, commandID, string(status), result, l.clock.Now().UTC())
 }
 
 // ByCorrelation pages through the commands of correlationID in cursor order
 // (timestamp, then command id), strictly after cursor ("" from the start).
 // limit 0 means DefaultPageSize; it is capped at MaxPageSize.
 func (l *Log) ByCorrelation(ctx context.Context, tx store.Tx, correlationID string, limit int, cursor string) (Page, error) {
-	if err := validateID("correlationId", correlationID); err != nil {
+	if err := store.ValidateCommandID("correlationId", correlationID); err != nil {
 		return Page{}, err
 	}
 	limit, err := es.ValidateLimit(limit, DefaultPageSize, MaxPageSize)
 	if err != nil {
 		return Page{}, err
 	}
-	prefix := lenPrefix(correlationID)
-	page, err := tx.Documents().ListIndex(ctx, CollCommands, IndexByCorrelation,
-		store.ListOptions{Prefix: prefix, After: correlationAfter(prefix, cursor), Limit: limit + 1})
+	recs, err := tx.Commands().CommandsByCorrelation(ctx, correlationID, cursor, limit+1)
 	if err != nil {
 		return Page{}, err
 	}
-	out := Page{Commands: []Summary{}}
-	docs := page.Documents
-	if len(docs) > limit {
-		docs, out.HasMore = docs[:limit], true
+	out := Page{Commands: make([]Summary, 0, min(len(recs), limit))}
+	if len(recs) > limit {
+		recs, out.HasMore = recs[:limit], true
+		out.NextCursor = recs[limit-1].CorrelationCursor
 	}
-	var c StoredCommand
-	for _, d := range docs {
-		c = StoredCommand{}
-		if err := json.Unmarshal(d.Data, &c); err != nil {
-			return Page{}, es.Wrap(es.CodeInternal, err, "command %q: stored record does not decode", d.Key)
-		}
+	for _, c := range recs {
 		out.Commands = append(out.Commands, Summary{CommandID: c.CommandID, CommandType: c.CommandType,
-			TargetContext: c.TargetContext, Status: c.Status, ExecutedAt: c.ExecutedAt, Timestamp: c.Metadata.Timestamp})
-	}
-	if out.HasMore {
-		out.NextCursor = c.CorrelationCursor
+			TargetContext: c.TargetContext, Status: command.Status(c.Status), ExecutedAt: c.ExecutedAt, Timestamp: c.Timestamp})
 	}
 	return out, nil
 }
 
-// correlationAfter turns a correlation cursor into the by-correlation
-// index cursor that lists exactly the commands whose correlation cursor
-// ("<16 digits>:<commandId>") sorts after it, for any cursor string. An
-// entry's index cursor is prefix + <16 digits> + NUL + commandId
-// (store.IndexCursor), listed iff it sorts after the returned string.
-func correlationAfter(prefix, cursor string) string {
-	switch {
-	case cursor == "":
-		return ""
-	case len(cursor) <= 16: // commands whose 16 digits are >= cursor
-		return prefix + cursor
-	case cursor[16] == ':': // a cursor of this format: (ms, id) > (cursor ms, cursor id)
-		return store.IndexCursor(prefix+cursor[:16], cursor[17:])
-	case cursor[16] < ':': // ms >= cursor's first 16 bytes
-		return prefix + cursor[:16]
-	default: // ms > cursor's first 16 bytes
-		return prefix + cursor[:16] + "\x01"
-	}
-}
-
 // CleanupExpired deletes up to batch commands whose expiresAt is before now
-// and whose status is not pending (pending commands are never deleted), and
-// up to batch expired correlation records. batch 0 means
-// DefaultCleanupBatch; it is capped at MaxCleanupBatch. HasMore reports
-// that more expired, deletable records remain.
+// (compared in milliseconds) and whose status is not pending (pending
+// commands are never deleted), and up to batch expired correlation records.
+// batch 0 means DefaultCleanupBatch; it is capped at MaxCleanupBatch.
+// HasMore reports that more expired, deletable records remain.
 func (l *Log) CleanupExpired(ctx context.Context, tx store.Tx, batch int) (CleanupResult, error) {
 	batch, err := es.ValidateLimit(batch, DefaultCleanupBatch, MaxCleanupBatch)
 	if err != nil {
 		return CleanupResult{}, err
 	}
-	nowMs := l.clock.Now().UnixMilli()
+	// Expired means expiresAt's millisecond is before now's: before the
+	// start of now's millisecond.
+	before := l.clock.Now().Truncate(time.Millisecond)
 	var res CleanupResult
-	docs := tx.Documents()
-	// Commands, by expiry; pending ones are skipped, never deleted.
-	after := ""
-scanCommands:
-	for {
-		page, err := docs.ListIndex(ctx, CollCommands, IndexByExpiry, store.ListOptions{After: after, Limit: MaxPageSize})
-		if err != nil {
-			return res, err
-		}
-		for _, d := range page.Documents {
-			var c StoredCommand
-			if err := json.Unmarshal(d.Data, &c); err != nil {
-				return res, es.Wrap(es.CodeInternal, err, "command %q: stored record does not decode", d.Key)
-			}
-			if c.ExpiresAt.UnixMilli() >= nowMs {
-				break scanCommands
-			}
-			if c.Status == command.StatusPending {
-				continue
-			}
-			if res.Commands == batch {
-				res.HasMore = true
-				break scanCommands
-			}
-			if err := docs.Delete(ctx, CollCommands, d.Key, d.Version); err != nil {
-				return res, err
-			}
-			res.Commands++
-		}
-		if page.Next == "" {
-			break
-		}
-		after = page.Next
+	var more bool
+	if res.Commands, more, err = tx.Commands().DeleteExpiredCommands(ctx, before, batch); err != nil {
+		return CleanupResult{}, err
 	}
-	// Correlations, by expiry.
-	page, err := docs.ListIndex(ctx, CollCorrelations, IndexByExpiry, store.ListOptions{Limit: batch + 1})
-	if err != nil {
-		return res, err
+	res.HasMore = more
+	if res.Correlations, more, err = tx.Commands().DeleteExpiredCorrelations(ctx, before, batch); err != nil {
+		return CleanupResult{}, err
 	}
-	for _, d := range page.Documents {
-		var c Correlation
-		if err := json.Unmarshal(d.Data, &c); err != nil {
-			return res, es.Wrap(es.CodeInternal, err, "correlation %q does not decode", d.Key)
-		}
-		if c.ExpiresAt.UnixMilli() >= nowMs {
-			break
-		}
-		if res.Correlations == batch {
-			res.HasMore = true
-			break
-		}
-		if err := docs.Delete(ctx, CollCorrelations, d.Key, d.Version); err != nil {
-			return res, err
-		}
-		res.Correlations++
-	}
+	res.HasMore = res.HasMore || more
 	return res, nil
 }

@@ -2,7 +2,6 @@ package commandbus
 
 import (
 	"context"
-	"encoding/json"
 	"slices"
 	"time"
 
@@ -22,101 +21,29 @@ type CorrelationRequest struct {
 
 // RecordEventCorrelation records that the command produced eventIDs. It is
 // idempotent: an existing record gets the new event ids appended (no
-// duplicates, order preserved); otherwise a record is created at now with
-// expiresAt = now + TTL.
+// duplicates, order preserved) and keeps its other fields; otherwise a
+// record is created at now with expiresAt = now + TTL.
 func (l *Log) RecordEventCorrelation(ctx context.Context, tx store.Tx, r CorrelationRequest) error {
-	if err := r.validate(); err != nil {
-		return err
-	}
-	doc, found, err := store.LookupDocument(ctx, tx.Documents(), CollCorrelations, r.CommandID)
-	switch {
-	case err != nil:
-		return err
-	case found:
-		return l.mergeCorrelation(ctx, tx, r, doc)
-	}
-	return l.insertCorrelation(ctx, tx, r)
-}
-
-// InsertEventCorrelation is RecordEventCorrelation for a caller that
-// expects no record for the command yet (the orchestrator, for a command
-// it has just executed): it inserts without looking first and merges, as
-// RecordEventCorrelation does, only when a record exists after all.
-func (l *Log) InsertEventCorrelation(ctx context.Context, tx store.Tx, r CorrelationRequest) error {
-	if err := r.validate(); err != nil {
-		return err
-	}
-	err := l.insertCorrelation(ctx, tx, r)
-	if es.CodeOf(err) != es.CodeVersionConflict {
-		return err
-	}
-	doc, found, err := store.LookupDocument(ctx, tx.Documents(), CollCorrelations, r.CommandID)
-	switch {
-	case err != nil:
-		return err
-	case !found: // deleted in between (a concurrent cleanup): insert again
-		return l.insertCorrelation(ctx, tx, r)
-	}
-	return l.mergeCorrelation(ctx, tx, r, doc)
-}
-
-func (r CorrelationRequest) validate() error {
-	if err := validateID("commandId", r.CommandID); err != nil {
-		return err
-	}
-	if r.TTL < 0 {
-		return es.Errorf(es.CodeInvalidArgument, "ttl %s is negative", r.TTL)
-	}
-	return nil
-}
-
-// mergeCorrelation appends r's new event ids to the stored record doc.
-func (l *Log) mergeCorrelation(ctx context.Context, tx store.Tx, r CorrelationRequest, doc store.Document) error {
-	var c Correlation
-	if err := json.Unmarshal(doc.Data, &c); err != nil {
-		return es.Wrap(es.CodeInternal, err, "correlation %q does not decode", r.CommandID)
-	}
-	changed := false
-	for _, id := range r.EventIDs {
-		if !slices.Contains(c.EventIDs, id) {
-			c.EventIDs = append(c.EventIDs, id)
-			changed = true
-		}
-	}
-	if !changed {
-		return nil
-	}
-	raw, err := c.appendJSON(nil)
+	c, err := l.correlationRecord(r)
 	if err != nil {
-		return es.Wrap(es.CodeInternal, err, "correlation %q: encoding", r.CommandID)
+		return err
 	}
-	_, err = tx.Documents().Update(ctx, CollCorrelations, r.CommandID, doc.Version, raw)
-	return err
+	return tx.Commands().PutCorrelation(ctx, c)
 }
 
-// insertCorrelation creates r's record at now with its index entries; it
-// fails with VERSION_CONFLICT when the command has one.
-func (l *Log) insertCorrelation(ctx context.Context, tx store.Tx, r CorrelationRequest) error {
+// correlationRecord builds the record of r created now (repeated event ids
+// dropped, TTL defaulted), or reports bad input.
+func (l *Log) correlationRecord(r CorrelationRequest) (store.CorrelationRecord, error) {
+	if r.TTL < 0 {
+		return store.CorrelationRecord{}, es.Errorf(es.CodeInvalidArgument, "ttl %s is negative", r.TTL)
+	}
 	ttl := r.TTL
 	if ttl == 0 {
 		ttl = DefaultTTL
 	}
 	now := l.clock.Now().UTC()
-	c := Correlation{CommandID: r.CommandID, EventIDs: uniqueIDs(r.EventIDs), CommandType: r.CommandType, BoundedContext: r.BoundedContext,
-		CreatedAt: now, TTL: ttl, ExpiresAt: now.Add(ttl)}
-	size := 192 + len(c.CommandID) + len(c.CommandType) + len(c.BoundedContext)
-	for _, id := range c.EventIDs {
-		size += len(id) + 3
-	}
-	raw, err := c.appendJSON(make([]byte, 0, size))
-	if err != nil {
-		return es.Wrap(es.CodeInternal, err, "correlation %q: encoding", r.CommandID)
-	}
-	byContext, byExpiry := indexKeys(r.BoundedContext, now, c.ExpiresAt)
-	_, err = tx.Documents().InsertIndexed(ctx, CollCorrelations, r.CommandID, raw,
-		store.IndexEntry{Index: IndexByContext, Key: byContext},
-		store.IndexEntry{Index: IndexByExpiry, Key: byExpiry})
-	return err
+	return store.CorrelationRecord{CommandID: r.CommandID, EventIDs: uniqueIDs(r.EventIDs), CommandType: r.CommandType,
+		BoundedContext: r.BoundedContext, CreatedAt: now, TTL: ttl, ExpiresAt: now.Add(ttl)}, nil
 }
 
 // uniqueIDs returns ids without repeats, first occurrences in order; ids
@@ -139,44 +66,45 @@ func uniqueIDs(ids []string) []string {
 	return ids
 }
 
+// correlation turns a port record into the log's record.
+func correlation(r store.CorrelationRecord) Correlation {
+	return Correlation{CommandID: r.CommandID, EventIDs: r.EventIDs, CommandType: r.CommandType,
+		BoundedContext: r.BoundedContext, CreatedAt: r.CreatedAt, TTL: r.TTL, ExpiresAt: r.ExpiresAt}
+}
+
 // EventsByCommand returns the command's correlation record, or nil.
 func (l *Log) EventsByCommand(ctx context.Context, tx store.Tx, commandID string) (*Correlation, error) {
-	doc, found, err := store.LookupDocument(ctx, tx.Documents(), CollCorrelations, commandID)
+	r, found, err := tx.Commands().GetCorrelation(ctx, commandID)
 	if err != nil || !found {
 		return nil, err
 	}
-	var c Correlation
-	if err := json.Unmarshal(doc.Data, &c); err != nil {
-		return nil, es.Wrap(es.CodeInternal, err, "correlation %q does not decode", commandID)
-	}
+	c := correlation(r)
 	return &c, nil
 }
 
 // CorrelationsByContext returns the correlation records of bounded context
-// bc created after after (nil: from the start, compared in milliseconds),
-// in ascending creation order. limit 0 means DefaultPageSize; capped at
-// MaxPageSize.
+// bc created after after (nil: from the start), compared in milliseconds
+// (a record created in after's millisecond is not listed), in ascending
+// creation order. limit 0 means DefaultPageSize; capped at MaxPageSize.
 func (l *Log) CorrelationsByContext(ctx context.Context, tx store.Tx, bc string, limit int, after *time.Time) ([]Correlation, error) {
 	limit, err := es.ValidateLimit(limit, DefaultPageSize, MaxPageSize)
 	if err != nil {
 		return nil, err
 	}
-	prefix := lenPrefix(bc)
-	opts := store.ListOptions{Prefix: prefix, Limit: limit}
-	if after != nil {
-		// "\x01" sorts below the NUL of every index cursor at after's
-		// millisecond, so this skips all of them (store.IndexCursor).
-		opts.After = prefixedMsKey(bc, *after) + "\x01"
+	if err := es.ValidateName(es.CodeInvalidArgument, "boundedContext", bc); err != nil {
+		return nil, err
 	}
-	page, err := tx.Documents().ListIndex(ctx, CollCorrelations, IndexByContext, opts)
+	var since time.Time
+	if after != nil {
+		since = after.Truncate(time.Millisecond).Add(time.Millisecond)
+	}
+	recs, err := tx.Commands().CorrelationsByContext(ctx, bc, since, limit)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Correlation, len(page.Documents))
-	for i, d := range page.Documents {
-		if err := json.Unmarshal(d.Data, &out[i]); err != nil {
-			return nil, es.Wrap(es.CodeInternal, err, "correlation %q does not decode", d.Key)
-		}
+	out := make([]Correlation, len(recs))
+	for i, r := range recs {
+		out[i] = correlation(r)
 	}
 	return out, nil
 }

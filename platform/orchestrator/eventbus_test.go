@@ -135,7 +135,7 @@ func TestEventBusErrorAbortsTheCommand(t *testing.T) {
 		if err != nil || len(recs) != 0 {
 			return errors.Join(err, errors.New("the aborted command's event was kept"))
 		}
-		if _, found, err := store.LookupDocument(ctx, tx.Documents(), "commands", "create-o1"); err != nil || found {
+		if _, found, err := tx.Commands().GetCommand(ctx, "create-o1"); err != nil || found {
 			return errors.Join(err, errors.New("the aborted command was recorded"))
 		}
 		return nil

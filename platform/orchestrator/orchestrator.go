@@ -308,6 +308,7 @@ type execution struct {
 	ar     es.AppendResult
 	agg    command.Aggregate
 	hc     command.HandlerContext
+	corr   commandbus.CorrelationRequest // the correlation run records
 }
 
 func (e *execution) execute(ctx context.Context, cmd command.Command) (command.Result, error) {

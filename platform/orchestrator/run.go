@@ -344,16 +344,15 @@ func (e *execution) unit(tx store.Tx) error {
 	}
 	// Stage command-log found no record in this unit of work, so insert
 	// directly; a concurrent insert fails and afterFailure reports the
-	// winner's result.
-	if err := o.log.InsertCompleted(ctx, tx, recordRequest(cmd), res.Status, raw); err != nil {
-		return postAppend(err, "recording the command")
-	}
+	// winner's result. The command's event correlation goes in the same
+	// write.
+	var events *commandbus.CorrelationRequest
 	if len(res.EventIDs) > 0 && !o.noCorrelations {
-		err := o.log.InsertEventCorrelation(ctx, tx, commandbus.CorrelationRequest{CommandID: cmd.ID, EventIDs: res.EventIDs,
-			CommandType: cmd.Type, BoundedContext: reg.Meta.BoundedContext})
-		if err != nil {
-			return postAppend(err, "recording the command-event correlation")
-		}
+		e.corr = commandbus.CorrelationRequest{CommandID: cmd.ID, EventIDs: res.EventIDs, CommandType: cmd.Type, BoundedContext: reg.Meta.BoundedContext}
+		events = &e.corr
+	}
+	if err := o.log.InsertCompleted(ctx, tx, recordRequest(cmd), res.Status, raw, events); err != nil {
+		return postAppend(err, "recording the command")
 	}
 	return nil
 }
