@@ -287,9 +287,9 @@ func clByCorrelation(t T, s store.Store, env Env) {
 		{"corr-1", "", 2, []string{"z", "a"}},
 		{"corr-1", ms(2*time.Millisecond) + ":a", 10, []string{"a0", "b", "m"}},
 		{"corr-1", ms(2*time.Millisecond) + ":a0", 2, []string{"b", "m"}},
-		{"corr-1", ms(2 * time.Millisecond), 10, []string{"a", "a0", "b", "m"}},   // not a cursor: a prefix of some
-		{"corr-1", ms(2*time.Millisecond) + "~", 10, []string{"m"}},                // sorts after every cursor of that ms
-		{"corr-1", ms(time.Second) + ":m", 10, []string{}},                         // the last one
+		{"corr-1", ms(2 * time.Millisecond), 10, []string{"a", "a0", "b", "m"}}, // not a cursor: a prefix of some
+		{"corr-1", ms(2*time.Millisecond) + "~", 10, []string{"m"}},             // sorts after every cursor of that ms
+		{"corr-1", ms(time.Second) + ":m", 10, []string{}},                      // the last one
 		{"corr-2", "", 10, []string{"x"}},
 		{"corr-3", "", 10, []string{}},
 	}

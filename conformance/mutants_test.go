@@ -22,6 +22,7 @@ type mutation struct {
 	events func(store.EventLog) store.EventLog
 	docs   func(store.Documents) store.Documents
 	jobs   func(store.Jobs) store.Jobs
+	cmds   func(store.CommandLog) store.CommandLog
 	atomic func(inner store.Store, ctx context.Context, fn func(store.Tx) error) error
 }
 
@@ -55,6 +56,48 @@ func (t mutantTx) Documents() store.Documents {
 		return t.m.docs(t.Tx.Documents())
 	}
 	return t.Tx.Documents()
+}
+
+func (t mutantTx) Commands() store.CommandLog {
+	if t.m.cmds != nil {
+		return t.m.cmds(t.Tx.Commands())
+	}
+	return t.Tx.Commands()
+}
+
+// Command-log mutants.
+
+// corrDropper drops the correlation an insert carries.
+type corrDropper struct{ store.CommandLog }
+
+func (c corrDropper) InsertCommand(ctx context.Context, rec store.CommandRecord, _ *store.CorrelationRecord) error {
+	return c.CommandLog.InsertCommand(ctx, rec, nil)
+}
+
+// ignoredAfter lists from the start whatever the cursor.
+type ignoredAfter struct{ store.CommandLog }
+
+func (c ignoredAfter) CommandsByCorrelation(ctx context.Context, corr, _ string, limit int) ([]store.CommandRecord, error) {
+	return c.CommandLog.CommandsByCorrelation(ctx, corr, "", limit)
+}
+
+// sloppyMerge stores a correlation only when there is none: it never
+// merges.
+type sloppyMerge struct{ store.CommandLog }
+
+func (c sloppyMerge) PutCorrelation(ctx context.Context, r store.CorrelationRecord) error {
+	if _, found, err := c.GetCorrelation(ctx, r.CommandID); err != nil || found {
+		return err
+	}
+	return c.CommandLog.PutCorrelation(ctx, r)
+}
+
+// moreNeverSet never reports that more expired records remain.
+type moreNeverSet struct{ store.CommandLog }
+
+func (c moreNeverSet) DeleteExpiredCommands(ctx context.Context, before time.Time, limit int) (int, bool, error) {
+	n, _, err := c.CommandLog.DeleteExpiredCommands(ctx, before, limit)
+	return n, false, err
 }
 
 func (t mutantTx) Jobs() store.Jobs {
@@ -162,6 +205,15 @@ func TestCasesCatchMutants(t *testing.T) {
 			"^badinput/empty", []string{"badinput/empty-and-oversized-appends"}},
 		{"query errors do not say what is wrong", mutation{events: func(e store.EventLog) store.EventLog { return vagueErrors{e} }},
 			"^badinput/malformed", []string{"badinput/malformed-queries"}},
+		{"an insert drops its correlation", mutation{cmds: func(c store.CommandLog) store.CommandLog { return corrDropper{c} }},
+			"^(command-log/(round-trip|insert-taken)|commands/event-correlations)", []string{
+				"command-log/round-trip-every-field", "command-log/insert-taken-id-writes-nothing", "commands/event-correlations"}},
+		{"listing by correlation ignores the cursor", mutation{cmds: func(c store.CommandLog) store.CommandLog { return ignoredAfter{c} }},
+			"^(command-log/by-correlation|commands/by-correlation)", []string{"command-log/by-correlation-order-and-after", "commands/by-correlation-paging"}},
+		{"a correlation never merges", mutation{cmds: func(c store.CommandLog) store.CommandLog { return sloppyMerge{c} }},
+			"^(command-log/correlations|commands/event-correlations)", []string{"command-log/correlations-merge-list-delete", "commands/event-correlations"}},
+		{"expired-command deletion never reports more", mutation{cmds: func(c store.CommandLog) store.CommandLog { return moreNeverSet{c} }},
+			"^command-log/delete-expired", []string{"command-log/delete-expired-commands"}},
 		{"an error still commits", mutation{atomic: func(s store.Store, ctx context.Context, fn func(store.Tx) error) error {
 			var ferr error
 			if err := s.Atomic(ctx, func(tx store.Tx) error { ferr = fn(tx); return nil }); err != nil {
