@@ -19,7 +19,11 @@ import (
 // are stated here so every adapter keeps them alike, and package commandbus
 // builds the log's API on top. Every method validates its input with the
 // Validate functions of this package before touching anything, so bad input
-// is an INVALID_ARGUMENT (or PAYLOAD_TOO_LARGE) error that writes nothing.
+// is an INVALID_ARGUMENT (or PAYLOAD_TOO_LARGE) error that writes nothing:
+// ValidateCommandInsert, ValidateCommandCompletion, ValidateCommandID (for
+// the lookups), ValidateCommandsByCorrelation, ValidateCorrelationRecord,
+// ValidateCorrelationsByContext and ValidateCommandLogLimit (for the
+// deletions).
 //
 // Times are kept exactly as given (to the nanosecond), and records read
 // back equal the records written, field for field (nil and empty Result
@@ -180,8 +184,8 @@ func ValidateCommandRecord(r CommandRecord) error {
 	if !es.ValidJSON(r.Payload) {
 		return es.Errorf(es.CodeInvalidArgument, "recordCommand.payload is not valid JSON")
 	}
-	if r.CorrelationCursor == "" || len(r.CorrelationCursor) > 2*MaxCommandIDBytes {
-		return es.Errorf(es.CodeInvalidArgument, "command %q: correlationCursor must be 1 to %d bytes", r.CommandID, 2*MaxCommandIDBytes)
+	if err := es.ValidateName(es.CodeInvalidArgument, "correlationCursor", r.CorrelationCursor); err != nil {
+		return err
 	}
 	switch {
 	case r.Status == CommandPending:
@@ -199,6 +203,49 @@ func ValidateCommandRecord(r CommandRecord) error {
 		return es.Errorf(es.CodeInvalidArgument, "ttl %s is negative", r.TTL)
 	}
 	return nil
+}
+
+// ValidateCommandInsert checks the arguments of InsertCommand: the record,
+// and the correlation record when there is one, which must be the same
+// command's.
+func ValidateCommandInsert(r CommandRecord, corr *CorrelationRecord) error {
+	if err := ValidateCommandRecord(r); err != nil {
+		return err
+	}
+	if corr == nil {
+		return nil
+	}
+	if err := ValidateCorrelationRecord(*corr); err != nil {
+		return err
+	}
+	if corr.CommandID != r.CommandID {
+		return es.Errorf(es.CodeInvalidArgument, "command %q: its correlation record is for command %q", r.CommandID, corr.CommandID)
+	}
+	return nil
+}
+
+// ValidateCommandsByCorrelation checks the arguments of
+// CommandsByCorrelation: a valid correlation id, an after cursor that is
+// empty or valid UTF-8 without control characters, and a limit of 1 to
+// MaxListLimit.
+func ValidateCommandsByCorrelation(correlationID, after string, limit int) error {
+	if err := ValidateCommandID("correlationId", correlationID); err != nil {
+		return err
+	}
+	if err := validateOptionalName("cursor", after); err != nil {
+		return err
+	}
+	return ValidateCommandLogLimit(limit)
+}
+
+// ValidateCorrelationsByContext checks the arguments of
+// CorrelationsByContext: a valid bounded-context name and a limit of 1 to
+// MaxListLimit.
+func ValidateCorrelationsByContext(boundedContext string, limit int) error {
+	if err := es.ValidateName(es.CodeInvalidArgument, "boundedContext", boundedContext); err != nil {
+		return err
+	}
+	return ValidateCommandLogLimit(limit)
 }
 
 // ValidateCommandCompletion checks the arguments of CompleteCommand.
