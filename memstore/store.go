@@ -125,8 +125,9 @@ func (s *Store) FailNextCommit(err error) {
 // FailAfterWrites arms a fault: the next n write operations (Append, Insert,
 // Update, Delete, Enqueue, Claim, Complete, Fail, and the command log's
 // InsertCommand, CompleteCommand, PutCorrelation and DeleteExpired*),
-// counted across units of work, run normally, and the one after them fails with INJECTED_FAULT
-// without writing anything. The fault then disarms. A negative n disarms it.
+// counted across units of work, run normally, and the one after them fails
+// with INJECTED_FAULT without writing anything. The fault then disarms. A
+// negative n disarms it.
 func (s *Store) FailAfterWrites(n int) {
 	s.mu.Lock()
 	s.failAfterArmed = n >= 0
