@@ -123,9 +123,11 @@ func (s *Store) FailNextCommit(err error) {
 }
 
 // FailAfterWrites arms a fault: the next n write operations (Append, Insert,
-// Update, Delete, Enqueue, Claim, Complete, Fail), counted across units of
-// work, run normally, and the one after them fails with INJECTED_FAULT
-// without writing anything. The fault then disarms. A negative n disarms it.
+// Update, Delete, Enqueue, Claim, Complete, Fail, and the command log's
+// InsertCommand, CompleteCommand, PutCorrelation and DeleteExpired*),
+// counted across units of work, run normally, and the one after them fails
+// with INJECTED_FAULT without writing anything. The fault then disarms. A
+// negative n disarms it.
 func (s *Store) FailAfterWrites(n int) {
 	s.mu.Lock()
 	s.failAfterArmed = n >= 0
@@ -230,6 +232,7 @@ type tx struct {
 func (t *tx) Events() store.EventLog     { return (*eventLog)(t) }
 func (t *tx) Documents() store.Documents { return (*documents)(t) }
 func (t *tx) Jobs() store.Jobs           { return (*jobs)(t) }
+func (t *tx) Commands() store.CommandLog { return (*commandLog)(t) }
 
 // errEnded is returned by a Tx used after its Atomic returned.
 var errEnded = es.Errorf(es.CodeTransactionAborted, "memstore: the unit of work has ended; a Tx is valid only inside the function given to Atomic")
@@ -282,11 +285,11 @@ func (t *tx) now() time.Time { return t.s.clock.Now().UTC() }
 
 // rollback undoes everything the unit did. s.mu must be held.
 func (t *tx) rollback() {
+	st := &t.s.st
 	for i := len(t.undo) - 1; i >= 0; i-- {
-		t.undo[i].apply()
+		t.undo[i].apply(st)
 	}
 	t.releaseUndo()
-	st := &t.s.st
 	for _, k := range t.idemKeys {
 		delete(st.idem, k)
 	}
@@ -322,20 +325,27 @@ func (t *tx) releaseUndo() {
 }
 
 // undoEntry is the inverse of one write. A document write (coll set) puts
-// the previous record of key back (prev nil: removes the key) — recorded
-// without a closure, as document writes are the most frequent; any other
-// write carries fn.
+// the previous record of key back (prev nil: removes the key), and a
+// command log write (op set) is undone by undoCommandLog — both recorded
+// without a closure, as they are the most frequent writes; any other write
+// carries fn.
 type undoEntry struct {
 	coll *collection
 	key  string
 	prev *docRec
 	fn   func()
+	// op, cmd and corr (and key) describe a command log write.
+	op   clOp
+	cmd  *cmdRec
+	corr *corrRec
 }
 
-func (u *undoEntry) apply() {
+func (u *undoEntry) apply(st *state) {
 	switch {
 	case u.fn != nil:
 		u.fn()
+	case u.op != clNone:
+		u.undoCommandLog(&st.cl)
 	case u.prev == nil:
 		u.coll.remove(u.key)
 	default:
@@ -374,6 +384,9 @@ type state struct {
 	wait, due jobHeap
 	sweptSize int
 	dead      []*jobRec // dead letters in the order they died
+
+	// cl is the command log (commandlog.go).
+	cl cmdLog
 }
 
 func (st *state) init() {
@@ -385,6 +398,7 @@ func (st *state) init() {
 	st.collections = make(map[string]*collection)
 	st.jobs = make(map[string]*jobRec)
 	st.parts = make(map[string]*partQueue)
+	st.cl.init()
 }
 
 // postings is an ascending list of positions.
@@ -415,4 +429,5 @@ var (
 	_ store.EventLog      = (*eventLog)(nil)
 	_ store.Documents     = (*documents)(nil)
 	_ store.Jobs          = (*jobs)(nil)
+	_ store.CommandLog    = (*commandLog)(nil)
 )
