@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/eventspec/eventspec/es"
 )
@@ -16,4 +17,10 @@ func ReadEventsForTest(ctx context.Context, conn *pgx.Conn, schema string) ([]es
 		return nil, err
 	}
 	return readEvents(rows, 8)
+}
+
+// MigrateToForTest applies the embedded migrations up to version upTo
+// (an older build's schema), through the hook migrate uses.
+func MigrateToForTest(ctx context.Context, pool *pgxpool.Pool, schema string, upTo int) error {
+	return migrateTo(ctx, pool, schema, es.RealClock{}, upTo)
 }

@@ -49,6 +49,22 @@ type queries struct {
 	jobDeadSeq  string
 	jobDead     string
 
+	// The command log (migration 0006). cmdInsertCorr inserts a command
+	// and, only when that inserted it, puts its correlation record ($15 to
+	// $20, as corrPut's $2 to $7; the command id is $1) in the same
+	// statement; it returns how many commands it inserted. The deletions return how many rows they
+	// deleted and whether another deletable row remains.
+	cmdInsert         string
+	cmdInsertCorr     string
+	cmdGet            string
+	cmdComplete       string
+	cmdByCorrelation  string
+	cmdDeleteExpired  string
+	corrPut           string
+	corrGet           string
+	corrByContext     string
+	corrDeleteExpired string
+
 	// eventCols is the column list every event read selects, as e.*.
 	eventCols string
 }
@@ -63,9 +79,27 @@ const boundExpr = `current_setting('eventspec.finality_bound')::bigint`
 const jobColumns = `id, kind, payload, partition, state, run_at_ns, enqueued_at_ns, attempts, max_attempts,
 	backoff_ns, lease_until_ns, last_error`
 
+// commandColumns and correlationColumns are the columns of the command
+// log's tables in the order every statement writes and reads them.
+const (
+	commandColumns = `command_id, command_type, target_context, payload, user_id, correlation_id, causation_id,
+	timestamp_ns, correlation_cursor, status, result, executed_at_ns, ttl_ns, expires_at_ns`
+	correlationColumns = `command_id, event_ids, command_type, bounded_context, created_at_ns, ttl_ns, expires_at_ns`
+)
+
+// correlationMerge is the conflict arm of a correlation insert (the table
+// aliased cur): it appends the incoming event ids the stored record lacks,
+// in their order, keeps every other stored field, and writes nothing when
+// none is new.
+const correlationMerge = `ON CONFLICT (command_id) DO UPDATE
+	SET event_ids = cur.event_ids || ARRAY(SELECT n.e FROM unnest(EXCLUDED.event_ids) WITH ORDINALITY AS n(e, i)
+		WHERE n.e <> ALL (cur.event_ids) ORDER BY n.i)
+	WHERE NOT (EXCLUDED.event_ids <@ cur.event_ids)`
+
 func newQueries(qs string) queries {
 	// {{sl}} is the schema inside a string literal (a regclass name).
-	r := strings.NewReplacer("{{s}}", qs, "{{sl}}", strings.ReplaceAll(qs, "'", "''"), "{{ev}}", eventColumns, "{{job}}", jobColumns)
+	r := strings.NewReplacer("{{s}}", qs, "{{sl}}", strings.ReplaceAll(qs, "'", "''"), "{{ev}}", eventColumns, "{{job}}", jobColumns,
+		"{{cmd}}", commandColumns, "{{corr}}", correlationColumns, "{{merge}}", correlationMerge)
 	q := r.Replace
 	ix := newIndexQueries(qs)
 	return queries{
@@ -154,6 +188,59 @@ func newQueries(qs string) queries {
 		jobGet:     q(`SELECT {{job}} FROM {{s}}.jobs WHERE id = $1`),
 		jobDeadSeq: q(`SELECT dead_seq FROM {{s}}.jobs WHERE id = $1 AND state = 'dead'`),
 		jobDead:    q(`SELECT {{job}} FROM {{s}}.jobs WHERE state = 'dead' AND dead_seq > $1 ORDER BY dead_seq LIMIT $2`),
+
+		// A taken command id makes the insert do nothing (never a unique
+		// violation, which would abort the unit of work); a concurrent
+		// insert of the same id waits for the other unit and then does
+		// nothing if that one committed.
+		cmdInsert: q(`INSERT INTO {{s}}.commands ({{cmd}})
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+			ON CONFLICT (command_id) DO NOTHING`),
+		cmdInsertCorr: q(`WITH c AS (
+				INSERT INTO {{s}}.commands ({{cmd}})
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+				ON CONFLICT (command_id) DO NOTHING
+				RETURNING command_id),
+			r AS (
+				INSERT INTO {{s}}.command_event_correlations AS cur ({{corr}})
+				SELECT c.command_id, $15::text[], $16, $17, $18, $19, $20 FROM c
+				{{merge}})
+			SELECT count(*)::integer FROM c`),
+		cmdGet: q(`SELECT {{cmd}} FROM {{s}}.commands WHERE command_id = $1`),
+		cmdComplete: q(`UPDATE {{s}}.commands SET status = $2, result = $3, executed_at_ns = $4
+			WHERE command_id = $1 AND status = 'pending'`),
+		cmdByCorrelation: q(`SELECT {{cmd}} FROM {{s}}.commands
+			WHERE correlation_id = $1 AND correlation_cursor > $2
+			ORDER BY correlation_cursor COLLATE "C" LIMIT $3`),
+		// The first limit+1 deletable rows in (expires_at_ns, command_id)
+		// order (one scan of the partial index commands_expiry); the first
+		// limit are deleted, and a row beyond them means more remain.
+		cmdDeleteExpired: q(`WITH cand AS MATERIALIZED (
+				SELECT command_id, expires_at_ns FROM {{s}}.commands
+				WHERE status <> 'pending' AND expires_at_ns < $1
+				ORDER BY expires_at_ns, command_id COLLATE "C" LIMIT $2::integer + 1),
+			del AS (
+				DELETE FROM {{s}}.commands d
+				WHERE d.command_id IN (SELECT command_id FROM cand ORDER BY expires_at_ns, command_id COLLATE "C" LIMIT $2::integer)
+				  AND d.status <> 'pending'
+				RETURNING 1)
+			SELECT (SELECT count(*) FROM del)::integer, (SELECT count(*) FROM cand) > $2::integer`),
+		corrPut: q(`INSERT INTO {{s}}.command_event_correlations AS cur ({{corr}})
+			VALUES ($1, $2::text[], $3, $4, $5, $6, $7)
+			{{merge}}`),
+		corrGet: q(`SELECT {{corr}} FROM {{s}}.command_event_correlations WHERE command_id = $1`),
+		corrByContext: q(`SELECT {{corr}} FROM {{s}}.command_event_correlations
+			WHERE bounded_context = $1 AND created_at_ns >= $2
+			ORDER BY created_at_ns, command_id COLLATE "C" LIMIT $3`),
+		corrDeleteExpired: q(`WITH cand AS MATERIALIZED (
+				SELECT command_id, expires_at_ns FROM {{s}}.command_event_correlations
+				WHERE expires_at_ns < $1
+				ORDER BY expires_at_ns, command_id COLLATE "C" LIMIT $2::integer + 1),
+			del AS (
+				DELETE FROM {{s}}.command_event_correlations d
+				WHERE d.command_id IN (SELECT command_id FROM cand ORDER BY expires_at_ns, command_id COLLATE "C" LIMIT $2::integer)
+				RETURNING 1)
+			SELECT (SELECT count(*) FROM del)::integer, (SELECT count(*) FROM cand) > $2::integer`),
 	}
 }
 
