@@ -249,6 +249,28 @@ func cmdByCorrelation(t T, s store.Store, env Env) {
 	if _, err := bus.ByCorrelation(ctx, "corr-a", -1, ""); es.CodeOf(err) != es.CodeInvalidArgument {
 		t.Fatalf("negative limit: %v, want INVALID_ARGUMENT", err)
 	}
+	// Pages of the largest size still tell whether more follow.
+	log := commandbus.NewLog(env.Clock)
+	err := s.Atomic(ctx, func(tx store.Tx) error {
+		for i := range commandbus.MaxPageSize + 1 {
+			if _, err := log.Record(ctx, tx, cmdReq(fmt.Sprintf("big%04d", i), "corr-big")); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("recording %d commands: %v", commandbus.MaxPageSize+1, err)
+	}
+	full := cmdMust(bus.ByCorrelation(ctx, "corr-big", commandbus.MaxPageSize+500, ""))(t, "ByCorrelation capped")
+	if len(full.Commands) != commandbus.MaxPageSize || !full.HasMore || full.NextCursor != commandbus.Cursor(env.Clock.Now(), "big0999") {
+		t.Fatalf("largest page: %d commands, hasMore %v, next %q; want %d, true and big0999's cursor",
+			len(full.Commands), full.HasMore, full.NextCursor, commandbus.MaxPageSize)
+	}
+	rest := cmdMust(bus.ByCorrelation(ctx, "corr-big", commandbus.MaxPageSize, full.NextCursor))(t, "ByCorrelation rest")
+	if len(rest.Commands) != 1 || rest.Commands[0].CommandID != "big1000" || rest.HasMore || rest.NextCursor != "" {
+		t.Fatalf("page after the largest: %+v, want big1000 alone and no more", rest)
+	}
 }
 
 func cmdCleanup(t T, s store.Store, env Env) {

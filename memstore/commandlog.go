@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/eventspec/eventspec/es"
 	"github.com/eventspec/eventspec/store"
 )
 
@@ -628,25 +627,12 @@ func (t *tx) mergeEvents(c *corrRec, ids []string) {
 	t.logCmd(clCorrMerge, nil, c, prev)
 }
 
-// errCorrMismatch is InsertCommand's error for a corr of another command.
-func errCorrMismatch(rec store.CommandRecord, corr *store.CorrelationRecord) error {
-	return es.Errorf(es.CodeInvalidArgument, "insertCommand: the correlation record's commandId %q is not the command's %q", corr.CommandID, rec.CommandID)
-}
-
 // InsertCommand stores a new command record and, when corr is not nil, its
 // correlation record; see store.CommandLog.
 func (cl *commandLog) InsertCommand(ctx context.Context, rec store.CommandRecord, corr *store.CorrelationRecord) error {
 	t := (*tx)(cl)
-	if err := store.ValidateCommandRecord(rec); err != nil {
+	if err := store.ValidateCommandInsert(rec, corr); err != nil {
 		return err
-	}
-	if corr != nil {
-		if err := store.ValidateCorrelationRecord(*corr); err != nil {
-			return err
-		}
-		if corr.CommandID != rec.CommandID {
-			return errCorrMismatch(rec, corr)
-		}
 	}
 	if err := t.beginWrite(ctx, "command insert"); err != nil {
 		return err
@@ -720,10 +706,7 @@ func (cl *commandLog) CompleteCommand(ctx context.Context, commandID string, sta
 // CommandsByCorrelation lists a correlation id's records after a cursor.
 func (cl *commandLog) CommandsByCorrelation(ctx context.Context, correlationID, after string, limit int) ([]store.CommandRecord, error) {
 	t := (*tx)(cl)
-	if err := store.ValidateCommandID("correlationId", correlationID); err != nil {
-		return nil, err
-	}
-	if err := store.ValidateCommandLogLimit(limit); err != nil {
+	if err := store.ValidateCommandsByCorrelation(correlationID, after, limit); err != nil {
 		return nil, err
 	}
 	if err := t.begin(ctx); err != nil {
@@ -812,16 +795,10 @@ func (cl *commandLog) GetCorrelation(ctx context.Context, commandID string) (sto
 }
 
 // CorrelationsByContext lists a bounded context's correlation records
-// created at or after since. The empty boundedContext lists the records
-// that have none.
+// created at or after since.
 func (cl *commandLog) CorrelationsByContext(ctx context.Context, boundedContext string, since time.Time, limit int) ([]store.CorrelationRecord, error) {
 	t := (*tx)(cl)
-	if boundedContext != "" {
-		if err := es.ValidateName(es.CodeInvalidArgument, "boundedContext", boundedContext); err != nil {
-			return nil, err
-		}
-	}
-	if err := store.ValidateCommandLogLimit(limit); err != nil {
+	if err := store.ValidateCorrelationsByContext(boundedContext, limit); err != nil {
 		return nil, err
 	}
 	if err := t.begin(ctx); err != nil {

@@ -5,9 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -88,18 +86,8 @@ func nilIfEmpty(b json.RawMessage) []byte {
 	return b
 }
 
-// storableText reports whether PostgreSQL's text can hold s: valid UTF-8
-// without NUL. Ids and names are checked by the port's validation; the
-// correlation cursor is free text there.
-func storableText(s string) bool {
-	return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0
-}
-
 // commandArgs appends rec's column values (commandColumns order) to args.
 func commandArgs(args []any, rec *store.CommandRecord) ([]any, error) {
-	if !storableText(rec.CorrelationCursor) {
-		return nil, es.Errorf(es.CodeInvalidArgument, "command %q: correlationCursor must be valid UTF-8 without NUL bytes", rec.CommandID)
-	}
 	ts, err := logNS(rec.Timestamp, "timestamp")
 	if err != nil {
 		return nil, err
@@ -192,17 +180,11 @@ func (r *correlationRow) record() store.CorrelationRecord {
 // nothing and fail with store.CommandExists.
 func (l *commandLog) InsertCommand(ctx context.Context, rec store.CommandRecord, corr *store.CorrelationRecord) error {
 	t := (*tx)(l)
-	if err := store.ValidateCommandRecord(rec); err != nil {
+	if err := store.ValidateCommandInsert(rec, corr); err != nil {
 		return err
 	}
 	n := 14
 	if corr != nil {
-		if err := store.ValidateCorrelationRecord(*corr); err != nil {
-			return err
-		}
-		if corr.CommandID != rec.CommandID {
-			return es.Errorf(es.CodeInvalidArgument, "command %q: its correlation record is for command %q", rec.CommandID, corr.CommandID)
-		}
 		n = 20
 	}
 	args, err := commandArgs(make([]any, 0, n), &rec)
@@ -282,19 +264,8 @@ func (l *commandLog) CompleteCommand(ctx context.Context, commandID string, stat
 // after, in byte order of their correlation cursors.
 func (l *commandLog) CommandsByCorrelation(ctx context.Context, correlationID, after string, limit int) ([]store.CommandRecord, error) {
 	t := (*tx)(l)
-	if err := store.ValidateCommandID("correlationId", correlationID); err != nil {
+	if err := store.ValidateCommandsByCorrelation(correlationID, after, limit); err != nil {
 		return nil, err
-	}
-	if err := store.ValidateCommandLogLimit(limit); err != nil {
-		return nil, err
-	}
-	// Stored cursors hold no NUL: one after a NUL orders like its part
-	// before the NUL.
-	if i := strings.IndexByte(after, 0); i >= 0 {
-		after = after[:i]
-	}
-	if !utf8.ValidString(after) {
-		return nil, es.Errorf(es.CodeInvalidArgument, "commands of correlation %q: the cursor must be valid UTF-8", correlationID)
 	}
 	if err := t.begin(ctx); err != nil {
 		return nil, err
@@ -392,12 +363,7 @@ func (l *commandLog) GetCorrelation(ctx context.Context, commandID string) (stor
 // at or after since, in (CreatedAt, CommandID) order.
 func (l *commandLog) CorrelationsByContext(ctx context.Context, boundedContext string, since time.Time, limit int) ([]store.CorrelationRecord, error) {
 	t := (*tx)(l)
-	if boundedContext != "" {
-		if err := es.ValidateName(es.CodeInvalidArgument, "boundedContext", boundedContext); err != nil {
-			return nil, err
-		}
-	}
-	if err := store.ValidateCommandLogLimit(limit); err != nil {
+	if err := store.ValidateCorrelationsByContext(boundedContext, limit); err != nil {
 		return nil, err
 	}
 	if err := t.begin(ctx); err != nil {

@@ -62,7 +62,7 @@ type CommandLog interface {
 	// false.
 	GetCorrelation(ctx context.Context, commandID string) (CorrelationRecord, bool, error)
 	// CorrelationsByContext returns at most limit correlation records of
-	// boundedContext whose CreatedAt is at or after since, in ascending
+	// boundedContext ("": the records without one) whose CreatedAt is at or after since, in ascending
 	// (CreatedAt, CommandID) order. limit is 1 to MaxListLimit.
 	CorrelationsByContext(ctx context.Context, boundedContext string, since time.Time, limit int) ([]CorrelationRecord, error)
 	// DeleteExpiredCorrelations deletes at most limit correlation records
@@ -239,10 +239,10 @@ func ValidateCommandsByCorrelation(correlationID, after string, limit int) error
 }
 
 // ValidateCorrelationsByContext checks the arguments of
-// CorrelationsByContext: a valid bounded-context name and a limit of 1 to
-// MaxListLimit.
+// CorrelationsByContext: a bounded context that is empty (the records
+// without one) or a valid name, and a limit of 1 to MaxListLimit.
 func ValidateCorrelationsByContext(boundedContext string, limit int) error {
-	if err := es.ValidateName(es.CodeInvalidArgument, "boundedContext", boundedContext); err != nil {
+	if err := validateOptionalName("boundedContext", boundedContext); err != nil {
 		return err
 	}
 	return ValidateCommandLogLimit(limit)

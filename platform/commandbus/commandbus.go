@@ -285,9 +285,18 @@ func (l *Log) ByCorrelation(ctx context.Context, tx store.Tx, correlationID stri
 	if err != nil {
 		return Page{}, err
 	}
-	recs, err := tx.Commands().CommandsByCorrelation(ctx, correlationID, cursor, limit+1)
+	// One record more than the page tells whether more follow; a page of
+	// the port's largest size asks for that one apart.
+	recs, err := tx.Commands().CommandsByCorrelation(ctx, correlationID, cursor, min(limit+1, store.MaxListLimit))
 	if err != nil {
 		return Page{}, err
+	}
+	if len(recs) == limit && limit == store.MaxListLimit {
+		next, err := tx.Commands().CommandsByCorrelation(ctx, correlationID, recs[limit-1].CorrelationCursor, 1)
+		if err != nil {
+			return Page{}, err
+		}
+		recs = append(recs, next...)
 	}
 	out := Page{Commands: make([]Summary, 0, min(len(recs), limit))}
 	if len(recs) > limit {

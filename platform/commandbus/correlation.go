@@ -91,9 +91,6 @@ func (l *Log) CorrelationsByContext(ctx context.Context, tx store.Tx, bc string,
 	if err != nil {
 		return nil, err
 	}
-	if err := es.ValidateName(es.CodeInvalidArgument, "boundedContext", bc); err != nil {
-		return nil, err
-	}
 	var since time.Time
 	if after != nil {
 		since = after.Truncate(time.Millisecond).Add(time.Millisecond)
