@@ -16,7 +16,7 @@ func encodeResult(res command.Result) ([]byte, error) {
 	if res.Context != nil {
 		return json.Marshal(res)
 	}
-	b := make([]byte, 0, 160+len(res.Data)+40*len(res.EventIDs))
+	b := make([]byte, 0, resultSize(res))
 	b = append(b, `{"commandId":`...)
 	b = es.AppendJSONString(b, res.CommandID)
 	b = append(b, `,"commandType":`...)
@@ -68,4 +68,16 @@ func encodeResult(res command.Result) ([]byte, error) {
 		b = append(b, `,"duplicate":true`...)
 	}
 	return append(b, '}'), nil
+}
+
+// resultSize is the room encodeResult's buffer starts with: the keys and
+// punctuation, the strings with a margin for escapes, and 20 digits per
+// number, so that a usual result is written without growing it.
+func resultSize(res command.Result) int {
+	n := 192 + len(res.CommandID) + len(res.CommandType) + len(res.Status) + len(res.CorrelationID) +
+		len(res.Data) + len(res.Code) + len(res.Reason) + len(res.Stream)
+	for _, id := range res.EventIDs {
+		n += len(id) + 3
+	}
+	return n + n/8
 }

@@ -29,3 +29,19 @@ func TestResultEncodingMatchesMarshal(t *testing.T) {
 		t.Error("a result with invalid data encoded without error")
 	}
 }
+
+// TestResultEncodingFitsItsBuffer checks that a usual result (a command
+// with minted ids and one event) is written into the buffer resultSize
+// sizes, in one allocation.
+func TestResultEncodingFitsItsBuffer(t *testing.T) {
+	r := command.Result{CommandID: "cmd_0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", CommandType: "AddItem", Status: command.StatusExecuted,
+		CorrelationID: "corr_0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c", Stream: "Order-o0001",
+		EventIDs: []string{"orders_event_0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5d"}, Version: 1234, Position: 987654}
+	var got []byte
+	if n := testing.AllocsPerRun(100, func() { got, _ = encodeResult(r) }); n != 1 {
+		t.Errorf("encodeResult allocated %v times, want 1", n)
+	}
+	if len(got) > resultSize(r) || cap(got) != resultSize(r) {
+		t.Errorf("encoded %d bytes into a buffer of %d, sized %d", len(got), cap(got), resultSize(r))
+	}
+}
