@@ -172,5 +172,21 @@
 // seq)), documents ((collection, key), C collation for byte order), jobs
 // (due: (run_at_ns, seq) and partition: (partition, seq) over live jobs,
 // leased: lease_until_ns over leased jobs;
-// unique dead_seq for dead-letter order).
+// unique dead_seq for dead-letter order), commands (command_id; (correlation_id,
+// correlation_cursor); (expires_at_ns, command_id) over completed commands)
+// and command_event_correlations (command_id; (bounded_context,
+// created_at_ns, command_id); (expires_at_ns, command_id)) — the command
+// log (store.CommandLog), whose records migration 0006 moved out of
+// documents.
+//
+// # Command log
+//
+// Each method of store.CommandLog is one statement. InsertCommand with a
+// correlation record inserts both in one statement (a data-modifying CTE
+// whose correlation part runs only when the command row was inserted), and
+// a taken command id is ON CONFLICT DO NOTHING answered with
+// store.CommandExists, so the unit of work stays usable. PutCorrelation is
+// one INSERT … ON CONFLICT DO UPDATE that appends only new event ids, in
+// order. Times follow the adapter's rule above, and the zero time is
+// stored too (as the least int64; a pending command's executedAt as NULL).
 package postgresadapter
