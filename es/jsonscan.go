@@ -76,6 +76,12 @@ func notPlain(w uint64) uint64 {
 	return (from7F | controlQuoteOrAmp(w) | backslash(w) | ltOrGt(w)) & swarHigh
 }
 
+// notPrintable flags bytes outside printable ASCII: control bytes (<
+// 0x20) and bytes >= 0x7f. As for notPlain, only "any" is exact.
+func notPrintable(w uint64) uint64 {
+	return ((w + swarLow) | w | below(w, 0x20)) & swarHigh
+}
+
 // jsonPlainString reports whether every byte of s is jsonPlain, i.e.
 // whether encoding/json writes s between quotes unchanged.
 func jsonPlainString(s string) bool {

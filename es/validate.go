@@ -18,7 +18,7 @@ func checkName(s string) error {
 	if len(s) > MaxNameBytes {
 		return fmt.Errorf("is %d bytes long; at most %d", len(s), MaxNameBytes)
 	}
-	if printableASCII(s) { // the common case, decided without decoding runes
+	if PrintableASCII(s) { // the common case, decided without decoding runes
 		return nil
 	}
 	if !utf8.ValidString(s) {
@@ -32,15 +32,25 @@ func checkName(s string) error {
 	return nil
 }
 
-// printableASCII reports whether every byte of s is printable ASCII (0x20
-// to 0x7e), which makes s valid UTF-8 free of control characters.
-func printableASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f {
-			return false
+// PrintableASCII reports whether every byte of s is printable ASCII (0x20
+// to 0x7e), which makes s valid UTF-8 free of control characters. Names and
+// ids are checked on every command, so it tests 8 bytes at a time.
+func PrintableASCII(s string) bool {
+	if len(s) < 8 {
+		for i := 0; i < len(s); i++ {
+			if c := s[i]; c < 0x20 || c >= 0x7f {
+				return false
+			}
 		}
+		return true
 	}
-	return true
+	var m uint64
+	for i := 0; i+8 <= len(s); i += 8 {
+		m |= notPrintable(load64(s, i))
+	}
+	// The last len(s)%8 bytes: test the last 8 bytes of s, overlapping
+	// bytes already tested.
+	return m|notPrintable(load64(s, len(s)-8)) == 0
 }
 
 // quote renders s for an error message, shortened when long.
@@ -172,7 +182,7 @@ func validateExtra(extra map[string]string, index int) error {
 // allowed. Storage engines keep metadata as text, and text columns (such
 // as PostgreSQL's) cannot hold either.
 func checkText(s string) error {
-	if printableASCII(s) { // the common case, decided without decoding runes
+	if PrintableASCII(s) { // the common case, decided without decoding runes
 		return nil
 	}
 	if !utf8.ValidString(s) {

@@ -215,3 +215,50 @@ func idList(n int) []string {
 	}
 	return out
 }
+
+// TestPrintableASCIIMatchesBytewise compares PrintableASCII with a byte-at-
+// a-time check for every byte value at every position of strings of 1 to
+// 24 bytes (the word loop, the overlapping tail and the short path), on a
+// printable background and next to other bad bytes.
+func TestPrintableASCIIMatchesBytewise(t *testing.T) {
+	naive := func(s string) bool {
+		for i := 0; i < len(s); i++ {
+			if s[i] < 0x20 || s[i] >= 0x7f {
+				return false
+			}
+		}
+		return true
+	}
+	for n := 0; n <= 24; n++ {
+		base := []byte(strings.Repeat("a~ Z", 6)[:n])
+		if got := es.PrintableASCII(string(base)); got != true {
+			t.Fatalf("es.PrintableASCII(%q) = false", base)
+		}
+		for i := 0; i < n; i++ {
+			for c := 0; c < 256; c++ {
+				b := append([]byte(nil), base...)
+				b[i] = byte(c)
+				if got, want := es.PrintableASCII(string(b)), naive(string(b)); got != want {
+					t.Fatalf("es.PrintableASCII(%q) = %v, want %v", b, got, want)
+				}
+				if i+1 < n { // a 0xff before it: a carry must not hide or fake anything
+					b[i+1] = 0xff
+					if got := es.PrintableASCII(string(b)); got {
+						t.Fatalf("es.PrintableASCII(%q) = true", b)
+					}
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkValidateName checks a 40-byte minted id, as every command does
+// several times.
+func BenchmarkValidateName(b *testing.B) {
+	id := "cmd_0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"
+	for b.Loop() {
+		if err := es.ValidateName(es.CodeInvalidArgument, "commandId", id); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

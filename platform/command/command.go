@@ -124,7 +124,7 @@ func (c Command) Validate() error {
 		{"metadata.userId", c.Metadata.UserID},
 	}
 	for _, f := range ids {
-		if f.v == "" || len(f.v) <= MaxIDBytes && printableASCII(f.v) {
+		if f.v == "" || len(f.v) <= MaxIDBytes && es.PrintableASCII(f.v) {
 			continue // the common case: certainly a valid name of allowed length
 		}
 		if err := es.ValidateName(es.CodeInvalidArgument, "command "+c.Type+" "+f.what, f.v); err != nil {
@@ -148,17 +148,6 @@ func (c Command) Validate() error {
 		return es.Errorf(es.CodePayloadTooLarge, "command %s metadata.extra is %d bytes; at most %d", c.Type, size, es.MaxPayloadBytes)
 	}
 	return nil
-}
-
-// printableASCII reports whether every byte of s is printable ASCII (0x20
-// to 0x7e): such a string of at most MaxIDBytes passes es.ValidateName.
-func printableASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f {
-			return false
-		}
-	}
-	return true
 }
 
 // NewCommandID returns a fresh command id "cmd_<id>" (ids.NewCommandID).
