@@ -228,18 +228,6 @@ func encodeOrder(s Order) (json.RawMessage, error) {
 	return append(b, '}'), nil
 }
 
-// cloneOrder deep-copies an order (the decider handler's state cache).
-func cloneOrder(s Order) Order {
-	if s.Items != nil {
-		items := make(map[string]int, len(s.Items))
-		for k, v := range s.Items {
-			items[k] = v
-		}
-		s.Items = items
-	}
-	return s
-}
-
 // decode picks the payload type by command type.
 func decode(cmd command.Command) (Command, error) {
 	var c Command
@@ -293,7 +281,7 @@ func Register(reg *registry.Registry, opts ...Option) error {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	h, err := orchestrator.DeciderHandler(orchestrator.DeciderConfig[Order, Command, Event]{Decider: Decider, Codec: Codec, Decode: decode, CloneState: cloneOrder, EncodeState: encodeOrder,
+	h, err := orchestrator.DeciderHandler(orchestrator.DeciderConfig[Order, Command, Event]{Decider: Decider, Codec: Codec, Decode: decode, CacheState: true, EncodeState: encodeOrder,
 		FromArgs: func(args any) (Command, bool) { c, ok := args.(Command); return c, ok }})
 	if err != nil {
 		return err

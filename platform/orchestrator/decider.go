@@ -40,7 +40,16 @@ type DeciderConfig[S, C, E any] struct {
 	// EncodeState/DecodeState (decoding the stored bytes gives an equal
 	// state), since a cached state stands for a decoded one.
 	CloneState func(S) S
-	// StateCacheSize bounds the cache CloneState turns on (0:
+	// CacheState turns on the same cache without copies: the next command
+	// starts from the very state value the last one stored. The Decider
+	// contract allows it — Decide and Evolve never mutate a state they are
+	// given (scenario.Decider checks both) — and it saves a deep copy per
+	// command; a decider that breaks the contract would then see its own
+	// mutations, so set CloneState instead when in doubt. S must round-trip
+	// through EncodeState/DecodeState, as for CloneState. With CloneState
+	// set, CacheState changes nothing.
+	CacheState bool
+	// StateCacheSize bounds the cache CloneState or CacheState turns on (0:
 	// DefaultStateCacheSize); the oldest inserted aggregate is evicted.
 	StateCacheSize int
 }
@@ -81,7 +90,7 @@ func DeciderHandler[S, C, E any](cfg DeciderConfig[S, C, E]) (command.Handler, e
 		}
 	}
 	var cache *stateCache[S]
-	if cfg.CloneState != nil {
+	if cfg.CloneState != nil || cfg.CacheState {
 		cache = newStateCache(cfg.CloneState, cfg.StateCacheSize)
 	}
 	return func(ctx context.Context, hc *command.HandlerContext) (command.HandlerResult, error) {
@@ -109,7 +118,7 @@ func DeciderHandler[S, C, E any](cfg DeciderConfig[S, C, E]) (command.Handler, e
 				cached, hit = cache.get(agg.Stream, agg.Version, agg.State)
 			}
 			if hit {
-				state = cached // a copy of the state this handler stored at this version
+				state = cached // the state this handler stored at this version (a copy with CloneState)
 			} else if state, err = decState(agg.State, state); err != nil {
 				return command.HandlerResult{}, es.Wrap(decider.CodeCodec, err, "decider handler %q: stored state of %s does not decode", d.Name, agg.Stream)
 			}

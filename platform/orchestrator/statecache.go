@@ -9,7 +9,8 @@ import (
 )
 
 // DefaultStateCacheSize is how many aggregates' states a decider handler
-// with DeciderConfig.CloneState keeps when StateCacheSize is 0.
+// with DeciderConfig.CloneState or CacheState keeps when StateCacheSize is
+// 0.
 const DefaultStateCacheSize = 4096
 
 // stateCache keeps, per aggregate stream, the state a decider handler
@@ -17,12 +18,13 @@ const DefaultStateCacheSize = 4096
 // start from a copy of it instead of decoding the stored JSON. An entry is
 // used only when the loaded CMS has the same version and the very same
 // state bytes, so a write that never committed (an aborted unit of work)
-// or a CMS written by anyone else is never mistaken for it. The cached
-// value itself is never handed out: get returns a clone. When full, the
-// oldest inserted stream is evicted.
+// or a CMS written by anyone else is never mistaken for it. With a clone
+// function get hands out a clone, never the cached value; without one
+// (DeciderConfig.CacheState) the value itself. When full, the oldest
+// inserted stream is evicted.
 type stateCache[S any] struct {
 	mu      sync.Mutex
-	clone   func(S) S
+	clone   func(S) S // nil: values are shared
 	max     int
 	entries map[es.StreamID]*stateEntry[S]
 	order   []es.StreamID // insertion order, a ring of at most max streams
@@ -53,8 +55,8 @@ func (c *stateCache[S]) get(stream es.StreamID, version int64, raw json.RawMessa
 		s = e.state
 	}
 	c.mu.Unlock()
-	if !hit {
-		return s, false
+	if !hit || c.clone == nil {
+		return s, hit
 	}
 	return c.clone(s), true
 }

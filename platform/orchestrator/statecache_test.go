@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"testing"
 
 	"github.com/eventspec/eventspec/memstore"
@@ -39,9 +40,18 @@ type tallyFixture struct {
 	s       *memstore.Store
 	o       *orchestrator.Orchestrator
 	decodes int
+	// seen and made are the maps Decide was given and Evolve made, in
+	// order (identity, not contents).
+	seen, made []uintptr
 }
 
 func newTallyFixture(t *testing.T, cacheSize int) *tallyFixture {
+	return newTallyFixtureWith(t, cacheSize, false)
+}
+
+// newTallyFixtureWith is newTallyFixture; shared turns the cache on with
+// DeciderConfig.CacheState instead of CloneState.
+func newTallyFixtureWith(t *testing.T, cacheSize int, shared bool) *tallyFixture {
 	f := &tallyFixture{t: t, ctx: context.Background(), s: memstore.New()}
 	codec, err := decider.NewJSONCodec[bumped](bumped{})
 	if err != nil {
@@ -51,6 +61,7 @@ func newTallyFixture(t *testing.T, cacheSize int) *tallyFixture {
 		Name:    "tally",
 		Initial: func() tally { return tally{} },
 		Decide: func(s tally, c bump, _ decider.Context) decider.Outcome[bumped] {
+			f.seen = append(f.seen, reflect.ValueOf(s.N).Pointer())
 			if c.Key == "evil" {
 				if s.N != nil {
 					s.N["a"] = 1000
@@ -65,8 +76,19 @@ func newTallyFixture(t *testing.T, cacheSize int) *tallyFixture {
 				n[k] = v
 			}
 			n[e.Key]++
+			f.made = append(f.made, reflect.ValueOf(n).Pointer())
 			return tally{N: n}
 		},
+	}
+	clone := func(s tally) tally {
+		n := make(map[string]int, len(s.N))
+		for k, v := range s.N {
+			n[k] = v
+		}
+		return tally{N: n}
+	}
+	if shared {
+		clone = nil
 	}
 	h, err := orchestrator.DeciderHandler(orchestrator.DeciderConfig[tally, bump, bumped]{
 		Decider: d, Codec: codec, StateCacheSize: cacheSize,
@@ -75,13 +97,8 @@ func newTallyFixture(t *testing.T, cacheSize int) *tallyFixture {
 			err := json.Unmarshal(raw, &s)
 			return s, err
 		},
-		CloneState: func(s tally) tally {
-			n := make(map[string]int, len(s.N))
-			for k, v := range s.N {
-				n[k] = v
-			}
-			return tally{N: n}
-		},
+		CloneState: clone,
+		CacheState: shared,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -175,6 +192,34 @@ func TestDeciderStateCache(t *testing.T) {
 	f.wantState("t1", `{"n":{"a":1,"z":7}}`, 6, 2)
 	f.mustBump("t1", "a", command.StatusExecuted)
 	f.wantState("t1", `{"n":{"a":2,"z":7}}`, 7, 2)
+}
+
+// TestDeciderStateCacheShared checks CacheState: the cache works as with
+// CloneState (same states, same decodes), and the next command's Decide
+// gets the very map the last command's Evolve made — where CloneState hands
+// out a copy.
+func TestDeciderStateCacheShared(t *testing.T) {
+	for _, shared := range []bool{false, true} {
+		f := newTallyFixtureWith(t, 0, shared)
+		f.mustBump("t1", "a", command.StatusExecuted)
+		f.mustBump("t1", "a", command.StatusExecuted)
+		f.mustBump("t1", "b", command.StatusExecuted)
+		f.wantState("t1", `{"n":{"a":2,"b":1}}`, 3, 0)
+		if len(f.seen) != 3 || len(f.made) != 3 {
+			t.Fatalf("shared %v: %d decisions and %d evolutions, want 3 and 3", shared, len(f.seen), len(f.made))
+		}
+		for i := 1; i < 3; i++ {
+			if same := f.seen[i] == f.made[i-1]; same != shared {
+				t.Errorf("shared %v: command %d decided on the map command %d made: %v, want %v", shared, i+1, i, same, shared)
+			}
+		}
+		// An aborted unit of work still never leaks its state.
+		if _, err := f.bump("t1", "abort"); !command.IsAbort(err) {
+			t.Fatalf("abort: %v", err)
+		}
+		f.mustBump("t1", "b", command.StatusExecuted)
+		f.wantState("t1", `{"n":{"a":2,"b":2}}`, 4, 1)
+	}
 }
 
 func TestDeciderStateCacheEvictsOldest(t *testing.T) {
