@@ -53,7 +53,10 @@ const (
 // knows about it, caller-defined values, the instant the pipeline started
 // (from its clock) and the raw input the caller passed, if any.
 type Context struct {
-	Info      command.Info
+	Info command.Info
+	// Custom holds caller-defined values. It may be nil (reading a nil map
+	// gives nothing) and may be shared: never write to it in place; add
+	// values with WithCustom, which copies.
 	Custom    map[string]any
 	StartedAt time.Time
 	Raw       any
@@ -219,7 +222,7 @@ func (p *Pipeline) Names() []string {
 // infrastructure failures, which mean nothing was recorded) are returned
 // unchanged, without after hooks.
 func (p *Pipeline) Execute(ctx context.Context, info command.Info, next orchestrator.Next) (command.Result, error) {
-	return p.run(ctx, Context{Info: info, Custom: map[string]any{}}, func(ctx context.Context, mc Context) (command.Result, error) {
+	return p.run(ctx, Context{Info: info}, func(ctx context.Context, mc Context) (command.Result, error) {
 		return next(ctx, mc.Info)
 	}, true)
 }

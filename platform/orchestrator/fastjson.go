@@ -17,12 +17,13 @@ import (
 
 // topLevelString finds the last member named field of the JSON object
 // data (encoding/json's map decoding keeps the last duplicate) and returns
-// its value when it is a string. ok is false when the fast path cannot
-// answer: data is not a valid object, a key or the value has escapes, or
-// the value is not a string.
-func topLevelString(data []byte, field string) (val string, found, ok bool) {
+// its value when it is a string, as the bytes between the quotes (a view
+// of data). ok is false when the fast path cannot answer: data is not a
+// valid object, a key or the value has escapes, or the value is not a
+// string.
+func topLevelString(data []byte, field string) (val []byte, found, ok bool) {
 	if !es.ValidJSON(data) {
-		return "", false, false
+		return nil, false, false
 	}
 	return validTopLevelString(data, field)
 }
@@ -30,15 +31,15 @@ func topLevelString(data []byte, field string) (val string, found, ok bool) {
 // validTopLevelString is topLevelString for data known to be valid JSON
 // (it skips the validation). Should data not be valid after all, it
 // answers ok false instead of reading out of bounds.
-func validTopLevelString(data []byte, field string) (val string, found, ok bool) {
+func validTopLevelString(data []byte, field string) (val []byte, found, ok bool) {
 	defer func() {
 		if recover() != nil {
-			val, found, ok = "", false, false
+			val, found, ok = nil, false, false
 		}
 	}()
 	i := skipSpace(data, 0)
 	if i >= len(data) || data[i] != '{' {
-		return "", false, false
+		return nil, false, false
 	}
 	i++
 	for {
@@ -52,19 +53,19 @@ func validTopLevelString(data []byte, field string) (val string, found, ok bool)
 		kStart := i + 1
 		kEnd := bytes.IndexByte(data[kStart:], '"') + kStart
 		if bytes.IndexByte(data[kStart:kEnd], '\\') >= 0 {
-			return "", false, false
+			return nil, false, false
 		}
 		i = skipSpace(data, kEnd+1) + 1 // past ':'
 		i = skipSpace(data, i)
 		if string(data[kStart:kEnd]) == field {
 			if data[i] != '"' {
-				return "", false, false
+				return nil, false, false
 			}
 			vEnd := bytes.IndexByte(data[i+1:], '"') + i + 1
 			if bytes.IndexByte(data[i+1:vEnd], '\\') >= 0 || !utf8.Valid(data[i+1:vEnd]) {
-				return "", false, false
+				return nil, false, false
 			}
-			val, found = string(data[i+1:vEnd]), true
+			val, found = data[i+1:vEnd], true
 			i = vEnd + 1
 			continue
 		}

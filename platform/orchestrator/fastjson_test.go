@@ -3,9 +3,11 @@ package orchestrator
 import (
 	"encoding/json"
 	"testing"
+
+	"github.com/eventspec/eventspec/platform/command"
 )
 
-// slowField is aggregateID's encoding/json reading of a string member.
+// slowField is aggregateRef's encoding/json reading of a string member.
 func slowField(data []byte, field string) (string, bool, bool) {
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(data, &fields); err != nil || fields == nil {
@@ -50,7 +52,7 @@ func checkField(t *testing.T, data []byte) {
 		return
 	}
 	sv, sfound, sok := slowField(data, "orderId")
-	if !sok || sfound != found || sv != val {
+	if !sok || sfound != found || sv != string(val) {
 		t.Fatalf("topLevelString(%q) = %q, %v; encoding/json: %q, found %v, ok %v", data, val, found, sv, sfound, sok)
 	}
 }
@@ -95,7 +97,49 @@ func TestValidTopLevelStringOnInvalidInput(t *testing.T) {
 			t.Errorf("validTopLevelString(%q) answered", data)
 		}
 	}
-	if v, found, ok := validTopLevelString([]byte(`{"a":1,"orderId":"o1"}`), "orderId"); v != "o1" || !found || !ok {
+	if v, found, ok := validTopLevelString([]byte(`{"a":1,"orderId":"o1"}`), "orderId"); string(v) != "o1" || !found || !ok {
 		t.Fatalf("valid input: %q %v %v", v, found, ok)
+	}
+}
+
+// TestAggregateRef checks the aggregate id and stream read from payloads
+// the fast path answers and payloads it leaves to encoding/json, the
+// errors, and that the usual case costs one allocation.
+func TestAggregateRef(t *testing.T) {
+	cases := []struct {
+		payload, id, err string
+	}{
+		{`{"orderId":"o1","sku":"a"}`, "o1", ""},
+		{`{"sku":"a", "orderId" : "o-é"}`, "o-é", ""},
+		{`{"orderId":"o\u00e9"}`, "oé", ""}, // an escape: encoding/json decodes it
+		{`{"orderId":"x","orderId":"o2"}`, "o2", ""},
+		{`{"sku":"a"}`, "", "orderId is required"},
+		{`{"orderId":""}`, "", "orderId must be a non-empty string"},
+		{`{"orderId":7}`, "", "orderId must be a non-empty string"},
+		{`[1]`, "", "orderId is required (the payload is not an object)"},
+		{`{"orderId":"a\u0001b"}`, "", "orderId: INVALID_ARGUMENT: orderId \"a\\x01b\" has a control character at byte 1"},
+	}
+	for _, c := range cases {
+		for _, valid := range []bool{false, true} {
+			cmd := command.Command{Type: "AddItem", Payload: json.RawMessage(c.payload)}
+			ref, err := aggregateRef(cmd, "Order", "orderId", valid)
+			if c.err != "" {
+				if err == nil || err.Error() != c.err {
+					t.Errorf("aggregateRef(%s): %v, want error %q", c.payload, err, c.err)
+				}
+				continue
+			}
+			if err != nil || ref.id != c.id || ref.stream != StreamFor("Order", c.id) {
+				t.Errorf("aggregateRef(%s) = %+v, %v; want id %q, stream %q", c.payload, ref, err, c.id, StreamFor("Order", c.id))
+			}
+		}
+	}
+	cmd := command.Command{Type: "AddItem", Payload: json.RawMessage(`{"orderId":"o0001","sku":"a","qty":1}`)}
+	var ref aggRef
+	if n := testing.AllocsPerRun(100, func() { ref, _ = aggregateRef(cmd, "Order", "orderId", true) }); n != 1 {
+		t.Errorf("aggregateRef allocated %v times, want 1", n)
+	}
+	if ref.id != "o0001" || ref.stream != "Order-o0001" {
+		t.Errorf("aggregateRef = %+v", ref)
 	}
 }

@@ -286,7 +286,7 @@ type execution struct {
 
 	cmd   command.Command // normalized and validated
 	reg   registry.Registration
-	aggID string
+	ref   aggRef // the targeted aggregate (zero when none)
 	args  any // the registration's decoded arguments, if any
 
 	// minted is set when the orchestrator minted the command's id.
@@ -300,7 +300,7 @@ type execution struct {
 	// The unit of work of run (stages command-log … complete). The command
 	// it runs (middleware may have replaced the payload) and its arguments
 	// are in hc.
-	rAggID string
+	rRef   aggRef
 	res    command.Result
 	apart  *command.Result // the outcome to record apart, if any
 	isDup  bool
@@ -346,15 +346,15 @@ func (e *execution) execute(ctx context.Context, cmd command.Command) (command.R
 			fmt.Sprintf("Command %s belongs to bounded context %q, not %q", cmd.Type, reg.Meta.BoundedContext, cmd.TargetContext),
 			map[string]any{"expected": reg.Meta.BoundedContext, "actual": cmd.TargetContext}))
 	}
-	aggID, args, r, bad := o.validateArgs(&cmd, reg)
+	ref, args, r, bad := o.validateArgs(&cmd, reg)
 	if bad {
 		return o.recordApart(ctx, cmd, reg, r)
 	}
-	e.cmd, e.aggID, e.args = cmd, aggID, args
+	e.cmd, e.ref, e.args = cmd, ref, args
 
 	o.stage(StageMiddleware, cmd)
 	if o.pipeline == nil {
-		return e.run(ctx, cmd, aggID, args)
+		return e.run(ctx, cmd, ref, args)
 	}
 	info := command.Info{Command: cmd, BoundedContext: reg.Meta.BoundedContext, Category: reg.Meta.Category, TargetAggregate: reg.Meta.TargetAggregate}
 	res, err := o.pipeline.Execute(ctx, info, e.nextFn)
@@ -377,17 +377,17 @@ func (e *execution) next(ctx context.Context, in command.Info) (command.Result, 
 	cmd := e.cmd
 	c := in.Command
 	c.ID, c.Type, c.Metadata.CorrelationID = cmd.ID, cmd.Type, cmd.Metadata.CorrelationID // middleware cannot change identity
-	id, decoded := e.aggID, e.args
+	ref, decoded := e.ref, e.args
 	if string(c.Payload) != string(cmd.Payload) {
 		decoded = nil // decoded from the payload middleware replaced
 		if t := e.reg.Meta.TargetAggregate; t != nil {
 			var err error
-			if id, err = aggregateID(c, t.IDField); err != nil {
+			if ref, err = aggregateRef(c, t.Type, t.IDField, false); err != nil {
 				return rejected(command.CodeValidation, "Invalid command arguments: "+err.Error(), nil), nil
 			}
 		}
 	}
-	return e.run(ctx, c, id, decoded)
+	return e.run(ctx, c, ref, decoded)
 }
 
 // recordDuration records metrics.CommandDuration for a finished Execute.
@@ -447,7 +447,7 @@ func rejected(code, reason string, ctx map[string]any) command.Result {
 // validateArgs runs the registration's argument validator (its Decode,
 // returning the decoded arguments, when set) and, for aggregate commands,
 // reads the aggregate id.
-func (o *Orchestrator) validateArgs(cmd *command.Command, reg registry.Registration) (string, any, command.Result, bool) {
+func (o *Orchestrator) validateArgs(cmd *command.Command, reg registry.Registration) (aggRef, any, command.Result, bool) {
 	var args any
 	validJSON := true // cmd.Validate checked the payload
 	if reg.Args != nil || reg.Decode != nil {
@@ -465,7 +465,7 @@ func (o *Orchestrator) validateArgs(cmd *command.Command, reg registry.Registrat
 				msgs[i] = e.Message
 				list[i] = map[string]any{"path": e.Path, "message": e.Message, "code": e.Code}
 			}
-			return "", nil, rejected(command.CodeValidation, "Invalid command arguments: "+strings.Join(msgs, ", "), map[string]any{"errors": list}), true
+			return aggRef{}, nil, rejected(command.CodeValidation, "Invalid command arguments: "+strings.Join(msgs, ", "), map[string]any{"errors": list}), true
 		}
 		if len(data) > 0 {
 			validJSON = sameBytes(data, cmd.Payload)
@@ -473,14 +473,14 @@ func (o *Orchestrator) validateArgs(cmd *command.Command, reg registry.Registrat
 		}
 	}
 	if t := reg.Meta.TargetAggregate; t != nil {
-		id, err := aggregateIDOf(*cmd, t.IDField, validJSON)
+		ref, err := aggregateRef(*cmd, t.Type, t.IDField, validJSON)
 		if err != nil {
-			return "", nil, rejected(command.CodeValidation, "Invalid command arguments: "+err.Error(),
+			return aggRef{}, nil, rejected(command.CodeValidation, "Invalid command arguments: "+err.Error(),
 				map[string]any{"errors": []any{map[string]any{"path": t.IDField, "message": err.Error(), "code": "required"}}}), true
 		}
-		return id, args, command.Result{}, false
+		return ref, args, command.Result{}, false
 	}
-	return "", args, command.Result{}, false
+	return aggRef{}, args, command.Result{}, false
 }
 
 // sameBytes reports whether a and b are the very same bytes in memory.

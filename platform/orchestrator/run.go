@@ -33,59 +33,70 @@ type CMSDocument struct {
 // "<aggType>-<id>".
 func StreamFor(aggType, id string) es.StreamID { return es.StreamID(aggType + "-" + id) }
 
-// aggregateID reads the aggregate id from the payload field.
-func aggregateID(cmd command.Command, field string) (string, error) {
-	return aggregateIDOf(cmd, field, false)
+// aggRef is the aggregate a command targets: its id and its stream.
+type aggRef struct {
+	id     string
+	stream es.StreamID
 }
 
-// aggregateIDOf is aggregateID; validJSON says the payload is known to be
-// valid JSON (command.Command.Validate checked it).
-func aggregateIDOf(cmd command.Command, field string, validJSON bool) (string, error) {
-	var id string
+// aggregateRef reads the aggregate id of an aggType command from the
+// payload field and names its stream (StreamFor). validJSON says the
+// payload is known to be valid JSON (command.Command.Validate checked it).
+// Every aggregate command does this, so the usual case — an id without
+// escapes — builds the stream in one allocation and takes the id from it.
+func aggregateRef(cmd command.Command, aggType, field string, validJSON bool) (aggRef, error) {
+	var raw []byte
 	var found, ok bool
 	if validJSON {
-		id, found, ok = validTopLevelString(cmd.Payload, field)
+		raw, found, ok = validTopLevelString(cmd.Payload, field)
 	} else {
-		id, found, ok = topLevelString(cmd.Payload, field)
+		raw, found, ok = topLevelString(cmd.Payload, field)
 	}
+	var ref aggRef
 	if ok {
 		switch {
 		case !found:
-			return "", fmt.Errorf("%s is required", field)
-		case id == "":
-			return "", fmt.Errorf("%s must be a non-empty string", field)
+			return aggRef{}, fmt.Errorf("%s is required", field)
+		case len(raw) == 0:
+			return aggRef{}, fmt.Errorf("%s must be a non-empty string", field)
 		}
-		if err := es.ValidateName(es.CodeInvalidArgument, field, id); err != nil {
-			return "", fmt.Errorf("%s: %s", field, err.Error())
+		var b strings.Builder
+		b.Grow(len(aggType) + 1 + len(raw))
+		b.WriteString(aggType)
+		b.WriteByte('-')
+		b.Write(raw)
+		ref.stream = es.StreamID(b.String())
+		ref.id = string(ref.stream[len(aggType)+1:])
+	} else {
+		var fields map[string]json.RawMessage
+		if err := json.Unmarshal(cmd.Payload, &fields); err != nil || fields == nil {
+			return aggRef{}, fmt.Errorf("%s is required (the payload is not an object)", field)
 		}
-		return id, nil
+		v, ok := fields[field]
+		if !ok {
+			return aggRef{}, fmt.Errorf("%s is required", field)
+		}
+		var id string
+		if err := json.Unmarshal(v, &id); err != nil || id == "" {
+			return aggRef{}, fmt.Errorf("%s must be a non-empty string", field)
+		}
+		ref = aggRef{id: id, stream: StreamFor(aggType, id)}
 	}
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(cmd.Payload, &fields); err != nil || fields == nil {
-		return "", fmt.Errorf("%s is required (the payload is not an object)", field)
+	if err := es.ValidateName(es.CodeInvalidArgument, field, ref.id); err != nil {
+		return aggRef{}, fmt.Errorf("%s: %s", field, err.Error())
 	}
-	raw, ok := fields[field]
-	if !ok {
-		return "", fmt.Errorf("%s is required", field)
-	}
-	id = ""
-	if err := json.Unmarshal(raw, &id); err != nil || id == "" {
-		return "", fmt.Errorf("%s must be a non-empty string", field)
-	}
-	if err := es.ValidateName(es.CodeInvalidArgument, field, id); err != nil {
-		return "", fmt.Errorf("%s: %s", field, err.Error())
-	}
-	return id, nil
+	return ref, nil
 }
 
 // loadAggregate reads the targeted aggregate's CMS (stage load-cms) into
 // agg and returns it (nil when the command targets no aggregate).
-func (o *Orchestrator) loadAggregate(ctx context.Context, tx store.Tx, id string, reg registry.Registration, agg *command.Aggregate) (*command.Aggregate, int64, error) {
+func (o *Orchestrator) loadAggregate(ctx context.Context, tx store.Tx, ref aggRef, reg registry.Registration, agg *command.Aggregate) (*command.Aggregate, int64, error) {
 	t := reg.Meta.TargetAggregate
 	if t == nil {
 		return nil, 0, nil
 	}
-	*agg = command.Aggregate{Type: t.Type, ID: id, Stream: StreamFor(t.Type, id)}
+	id := ref.id
+	*agg = command.Aggregate{Type: t.Type, ID: id, Stream: ref.stream}
 	doc, found, err := store.LookupDocument(ctx, tx.Documents(), o.cmsCollection(t.Type), id)
 	if err != nil {
 		return nil, 0, err
@@ -238,9 +249,9 @@ func postAppend(err error, what string) error {
 }
 
 // run executes stages command-log … complete in one unit of work.
-func (e *execution) run(ctx context.Context, cmd command.Command, aggID string, args any) (command.Result, error) {
+func (e *execution) run(ctx context.Context, cmd command.Command, ref aggRef, args any) (command.Result, error) {
 	o, reg := e.o, e.reg
-	e.ctx, e.rAggID = ctx, aggID
+	e.ctx, e.rRef = ctx, ref
 	e.hc = command.HandlerContext{Command: cmd, Args: args}
 	e.res, e.apart, e.isDup, e.events, e.ar = command.Result{}, nil, false, nil, es.AppendResult{}
 	err := o.s.Atomic(ctx, e.unitFn)
@@ -281,7 +292,7 @@ func (e *execution) unit(tx store.Tx) error {
 	}
 
 	o.stage(StageLoadCMS, cmd)
-	agg, docVersion, err := o.loadAggregate(ctx, tx, e.rAggID, reg, &e.agg)
+	agg, docVersion, err := o.loadAggregate(ctx, tx, e.rRef, reg, &e.agg)
 	if err != nil {
 		return err
 	}
