@@ -284,10 +284,10 @@ type execution struct {
 	unitFn   func(store.Tx) error
 	lookupFn func(store.Tx) error
 
-	cmd   command.Command // normalized and validated
-	reg   registry.Registration
-	ref   aggRef // the targeted aggregate (zero when none)
-	args  any // the registration's decoded arguments, if any
+	cmd  command.Command // normalized and validated
+	reg  registry.Registration
+	ref  aggRef // the targeted aggregate (zero when none)
+	args any    // the registration's decoded arguments, if any
 
 	// minted is set when the orchestrator minted the command's id.
 	minted bool
