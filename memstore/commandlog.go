@@ -278,16 +278,15 @@ func newPair(rec *store.CommandRecord, corr *store.CorrelationRecord) (*cmdRec, 
 	pr := &cmdPair{}
 	r, c := &pr.cmd, &pr.corr
 	var p packer
-	p.b.Grow(cmdBytes(rec) + corrBytes(corr))
+	p.b.Grow(cmdBytes(rec) + corrBytes(corr) + len(rec.Result))
 	p.packCmd(r, rec)
 	p.packCorr(c, corr)
+	p.b.Write(rec.Result) // last, in the same allocation (a completion replaces it)
 	s := p.b.String()
 	cmdEnd := int(r.end[cmdFields-1])
 	corrEnd := cmdEnd + int(c.end[corrFields-1])
-	r.s, c.s, c.ev = s[:cmdEnd], s[cmdEnd:corrEnd], s[corrEnd:]
-	if len(rec.Result) > 0 {
-		r.result = string(rec.Result)
-	}
+	evEnd := len(s) - len(rec.Result)
+	r.s, c.s, c.ev, r.result = s[:cmdEnd], s[cmdEnd:corrEnd], s[corrEnd:evEnd], s[evEnd:]
 	return r, c
 }
 

@@ -108,10 +108,15 @@ func (l *eventLog) Append(ctx context.Context, req es.AppendRequest) (es.AppendR
 		st.streams[req.Stream] = sp
 	}
 	n := len(req.Events)
-	res := es.AppendResult{
-		Stream:    req.Stream,
-		EventIDs:  make([]string, n),
-		Positions: make([]es.Position, n),
+	res := es.AppendResult{Stream: req.Stream}
+	if n == 1 { // the usual append: both result slices in one allocation
+		one := new(struct {
+			id  [1]string
+			pos [1]es.Position
+		})
+		res.EventIDs, res.Positions = one.id[:], one.pos[:]
+	} else {
+		res.EventIDs, res.Positions = make([]string, n), make([]es.Position, n)
 	}
 	now := t.now()
 	dataN, tagN := 0, 0

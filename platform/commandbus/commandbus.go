@@ -223,7 +223,7 @@ func (l *Log) RecordCompleted(ctx context.Context, tx store.Tx, r RecordRequest,
 // lookup, and a taken command id fails with VERSION_CONFLICT. When events
 // is not nil, the command's correlation record is written with it, in the
 // same write (as RecordEventCorrelation would; events.CommandID must be
-// r's command id).
+// r's command id); InsertCompleted builds that record inside *events.
 func (l *Log) InsertCompleted(ctx context.Context, tx store.Tx, r RecordRequest, status command.Status, result json.RawMessage, events *CorrelationRequest) error {
 	if !status.Final() {
 		return es.Errorf(es.CodeInvalidArgument, "command %q: completion status %q is not executed, rejected or failed", r.CommandID, status)
@@ -232,11 +232,11 @@ func (l *Log) InsertCompleted(ctx context.Context, tx store.Tx, r RecordRequest,
 	if events == nil {
 		return tx.Commands().InsertCommand(ctx, rec, nil)
 	}
-	corr, err := l.correlationRecord(*events)
-	if err != nil {
+	var err error
+	if events.rec, err = l.correlationRecord(*events); err != nil {
 		return err
 	}
-	return tx.Commands().InsertCommand(ctx, rec, &corr)
+	return tx.Commands().InsertCommand(ctx, rec, &events.rec)
 }
 
 // completed is newRecord completed now with status and result.

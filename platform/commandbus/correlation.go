@@ -17,6 +17,10 @@ type CorrelationRequest struct {
 	BoundedContext string
 	// TTL is how long the record is kept (zero: DefaultTTL).
 	TTL time.Duration
+
+	// rec is where InsertCompleted builds the record it hands to the store,
+	// so a request the caller keeps on the heap costs no second allocation.
+	rec store.CorrelationRecord
 }
 
 // RecordEventCorrelation records that the command produced eventIDs. It is
