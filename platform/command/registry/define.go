@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"reflect"
 	"strconv"
+	"unsafe"
 
 	"github.com/eventspec/eventspec/platform/command"
 )
@@ -194,30 +195,35 @@ func SchemaDecoder[P any]() ArgsDecoder {
 	t := reflect.TypeFor[P]()
 	validates := t.Kind() == reflect.Interface || reflect.PointerTo(t).Implements(reflect.TypeFor[Validatable]())
 	return func(payload json.RawMessage) (json.RawMessage, any, []FieldError) {
+		// p stays off the heap (reflect.NewAt does not make it escape, and
+		// the fallback decodes into a P of its own), so the arguments cost
+		// one allocation: boxing them on return.
 		var p P
-		if plan == nil || !plan.decode(payload, reflect.ValueOf(&p).Elem()) {
+		if plan == nil || !plan.decode(payload, reflect.NewAt(t, unsafe.Pointer(&p)).Elem()) {
 			if onFallback != nil {
 				onFallback()
 			}
-			var zero P
-			p = zero // the fast path may have set some fields
-			if errs := unmarshalArgs(payload, &p); errs != nil {
+			q := new(P)
+			if errs := unmarshalArgs(payload, q); errs != nil {
 				return nil, nil, errs
 			}
+			p = *q
 		}
 		if !validates {
 			return payload, p, nil
 		}
-		if v, ok := any(&p).(Validatable); ok {
+		pv := new(P) // Validate may have a pointer receiver
+		*pv = p
+		if v, ok := any(pv).(Validatable); ok {
 			if errs := v.Validate(); len(errs) > 0 {
 				return nil, nil, errs
 			}
-		} else if v, ok := any(p).(Validatable); ok {
+		} else if v, ok := any(*pv).(Validatable); ok {
 			if errs := v.Validate(); len(errs) > 0 {
 				return nil, nil, errs
 			}
 		}
-		return payload, p, nil
+		return payload, *pv, nil
 	}
 }
 

@@ -433,12 +433,12 @@ func TestSchemaDecoderFastPathAllocations(t *testing.T) {
 	p := []byte(`{"orderId":"o0001","sku":"a","qty":1}`)
 	fast := testing.AllocsPerRun(100, func() { decAddItem(p) })
 	ref := testing.AllocsPerRun(100, func() { refAddItem(p) })
-	// The decoded struct, its boxing as args, and "o0001" ("a" is a static
-	// one-byte string); AddItem has no Validate, so nothing is boxed for
-	// that check. The json.Unmarshal path takes 8 with Go 1.26's default
-	// encoding/json.
-	if fast > 3 {
-		t.Fatalf("allocs per decode: fast path %v, want at most 3 (json.Unmarshal path %v)", fast, ref)
+	// The decoded struct boxed as args, and "o0001" ("a" is a static
+	// one-byte string): the struct itself stays on the stack, and AddItem
+	// has no Validate, so nothing is boxed for that check. The
+	// json.Unmarshal path takes 8 with Go 1.26's default encoding/json.
+	if fast > 2 {
+		t.Fatalf("allocs per decode: fast path %v, want at most 2 (json.Unmarshal path %v)", fast, ref)
 	}
 	t.Logf("allocs per decode: fast path %v, json.Unmarshal path %v", fast, ref)
 }
