@@ -70,14 +70,34 @@ func encodeResult(res command.Result) ([]byte, error) {
 	return append(b, '}'), nil
 }
 
-// resultSize is the room encodeResult's buffer starts with: the keys and
-// punctuation, the strings with a margin for escapes, and 20 digits per
-// number, so that a usual result is written without growing it.
+// resultSize is the length of encodeResult's output when no string needs
+// escaping and the numbers take 20 digits: the room its buffer starts with,
+// so that a usual result is written without growing it (a string with
+// escapes grows it once).
 func resultSize(res command.Result) int {
-	n := 192 + len(res.CommandID) + len(res.CommandType) + len(res.Status) + len(res.CorrelationID) +
-		len(res.Data) + len(res.Code) + len(res.Reason) + len(res.Stream)
-	for _, id := range res.EventIDs {
-		n += len(id) + 3
+	str := func(key string, v string) int { return len(key) + 2 + len(v) } // ,"key": + quoted value
+	n := str(`{"commandId":`, res.CommandID) + str(`,"commandType":`, res.CommandType) + str(`,"status":`, string(res.Status)) + 1
+	if res.CorrelationID != "" {
+		n += str(`,"correlationId":`, res.CorrelationID)
 	}
-	return n + n/8
+	if len(res.Data) > 0 {
+		n += len(`,"data":`) + len(res.Data)
+	}
+	if res.Code != "" {
+		n += str(`,"code":`, res.Code)
+	}
+	if res.Reason != "" {
+		n += str(`,"reason":`, res.Reason)
+	}
+	if res.Stream != "" {
+		n += str(`,"stream":`, string(res.Stream))
+	}
+	if len(res.EventIDs) > 0 {
+		n += len(`,"eventIds":[]`)
+		for _, id := range res.EventIDs {
+			n += len(id) + 3
+		}
+	}
+	n += len(`,"version":`) + len(`,"position":`) + 2*20 + len(`,"duplicate":true`)
+	return n
 }
