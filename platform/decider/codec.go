@@ -36,9 +36,15 @@ type Codec[E any] interface {
 // is over.
 type JSONCodec[E any] struct {
 	byName map[string]reflect.Type
-	byType map[reflect.Type]string
+	byType map[reflect.Type]codecType
 	names  []string
 	tags   func(E) []es.Tag
+}
+
+// codecType is what a JSONCodec keeps per registered Go type.
+type codecType struct {
+	name string
+	plan *encPlan // nil: Encode uses json.Marshal
 }
 
 // NewJSONCodec returns a codec that knows the Go types of prototypes, each
@@ -46,7 +52,7 @@ type JSONCodec[E any] struct {
 // *orders.Placed is stored as "Placed"). Two prototypes with the same name
 // or the same type are an INVALID_ARGUMENT error.
 func NewJSONCodec[E any](prototypes ...E) (*JSONCodec[E], error) {
-	c := &JSONCodec[E]{byName: map[string]reflect.Type{}, byType: map[reflect.Type]string{}}
+	c := &JSONCodec[E]{byName: map[string]reflect.Type{}, byType: map[reflect.Type]codecType{}}
 	for _, p := range prototypes {
 		t := reflect.TypeOf(any(p))
 		if t == nil {
@@ -70,7 +76,10 @@ func MustJSONCodec[E any](prototypes ...E) *JSONCodec[E] {
 }
 
 // Register adds prototype's Go type under name. Registering a name or a
-// type twice is an INVALID_ARGUMENT error.
+// type twice is an INVALID_ARGUMENT error. A flat struct type (or pointer
+// to one) of string, bool and integer fields gets an encoding plan here
+// that Encode uses in place of json.Marshal, with the same bytes (see
+// fastencode.go).
 func (c *JSONCodec[E]) Register(name string, prototype E) error {
 	t := reflect.TypeOf(any(prototype))
 	if t == nil {
@@ -83,10 +92,10 @@ func (c *JSONCodec[E]) Register(name string, prototype E) error {
 		return es.Errorf(es.CodeInvalidArgument, "json codec: event type %q is already registered (for %s)", name, prev)
 	}
 	if prev, ok := c.byType[t]; ok {
-		return es.Errorf(es.CodeInvalidArgument, "json codec: Go type %s is already registered as %q", t, prev)
+		return es.Errorf(es.CodeInvalidArgument, "json codec: Go type %s is already registered as %q", t, prev.name)
 	}
 	c.byName[name] = t
-	c.byType[t] = name
+	c.byType[t] = codecType{name: name, plan: newEncPlan(t)}
 	c.names = append(c.names, name)
 	return nil
 }
@@ -103,21 +112,27 @@ func (c *JSONCodec[E]) Types() []string { return slices.Clone(c.names) }
 
 // Name returns the event type name of event's Go type.
 func (c *JSONCodec[E]) Name(event E) (string, bool) {
-	name, ok := c.byType[reflect.TypeOf(any(event))]
-	return name, ok
+	ct, ok := c.byType[reflect.TypeOf(any(event))]
+	return ct.name, ok
 }
 
-// Encode stores event as JSON under its registered name.
+// Encode stores event as JSON under its registered name: the bytes of
+// json.Marshal(event), written by the type's encoding plan when it has one.
 func (c *JSONCodec[E]) Encode(event E) (es.Event, error) {
-	name, ok := c.Name(event)
+	ct, ok := c.byType[reflect.TypeOf(any(event))]
 	if !ok {
 		return es.Event{}, es.Errorf(CodeUnknownEventType, "json codec: Go type %T is not registered", any(event))
 	}
-	data, err := json.Marshal(event)
-	if err != nil {
-		return es.Event{}, es.Wrap(CodeCodec, err, "json codec: encoding %s", name)
+	var data []byte
+	if ct.plan != nil {
+		data = ct.plan.encode(reflect.ValueOf(any(event)))
+	} else {
+		var err error
+		if data, err = json.Marshal(event); err != nil {
+			return es.Event{}, es.Wrap(CodeCodec, err, "json codec: encoding %s", ct.name)
+		}
 	}
-	ev := es.Event{Type: name, Data: data}
+	ev := es.Event{Type: ct.name, Data: data}
 	if c.tags != nil {
 		ev.Tags = c.tags(event)
 	}
