@@ -412,8 +412,13 @@ type cmdLog struct {
 	ids map[string]idEntry
 	// byCorr maps a correlation id to its records. The key is a string of
 	// one of them (rekeyed when that one leaves), so it keeps no deleted
-	// record's bytes alive.
-	byCorr map[string]cmdSeq
+	// record's bytes alive. It is filed lazily: a new record waits in
+	// unfiled, in insertion order, until a listing by correlation or a
+	// removal needs byCorr complete (fileAll). Listing by correlation is
+	// rare next to inserting, and most correlation ids have one command,
+	// so most records never cost a map insert until someone asks.
+	byCorr  map[string]cmdSeq
+	unfiled []*cmdRec
 	// cmdExpiry holds the final records (pending ones are never deleted)
 	// by (ExpiresAt, CommandID).
 	cmdExpiry queue[*cmdRec]
@@ -452,8 +457,25 @@ func (l *cmdLog) addCmd(r *cmdRec) {
 	l.indexCmd(r)
 }
 
-// indexCmd files r in the indexes (not in ids).
+// indexCmd files r in the indexes (not in ids); byCorr lazily.
 func (l *cmdLog) indexCmd(r *cmdRec) {
+	l.unfiled = append(l.unfiled, r)
+	if r.status != statusPending {
+		l.cmdExpiry.add(r, byCmdExpiry)
+	}
+}
+
+// fileAll files the unfiled records in byCorr, in the order they came.
+func (l *cmdLog) fileAll() {
+	for i, r := range l.unfiled {
+		l.fileCorr(r)
+		l.unfiled[i] = nil
+	}
+	l.unfiled = l.unfiled[:0]
+}
+
+// fileCorr files r under its correlation id in byCorr.
+func (l *cmdLog) fileCorr(r *cmdRec) {
 	corrID := r.field(cfCorrelationID)
 	seq, ok := l.byCorr[corrID]
 	switch {
@@ -475,9 +497,6 @@ func (l *cmdLog) indexCmd(r *cmdRec) {
 		}
 	}
 	l.byCorr[corrID] = seq
-	if r.status != statusPending {
-		l.cmdExpiry.add(r, byCmdExpiry)
-	}
 }
 
 // removeCmd unfiles r.
@@ -485,6 +504,16 @@ func (l *cmdLog) removeCmd(r *cmdRec) {
 	e := l.ids[r.id()]
 	e.cmd = nil
 	l.setIDs(r.id(), e)
+	if n := len(l.unfiled); n > 0 && l.unfiled[n-1] == r {
+		// The last record filed (a rolled-back insert): never in byCorr.
+		l.unfiled[n-1] = nil
+		l.unfiled = l.unfiled[:n-1]
+		if r.status != statusPending {
+			l.cmdExpiry.remove(r, byCmdExpiry)
+		}
+		return
+	}
+	l.fileAll()
 	corrID := r.field(cfCorrelationID)
 	seq := l.byCorr[corrID]
 	if seq.many != nil {
@@ -712,6 +741,7 @@ func (cl *commandLog) CommandsByCorrelation(ctx context.Context, correlationID, 
 		return nil, err
 	}
 	defer t.s.mu.Unlock()
+	t.s.st.cl.fileAll()
 	seq := t.s.st.cl.byCorr[correlationID]
 	recs := seq.many
 	if seq.one != nil {

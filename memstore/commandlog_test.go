@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -1064,5 +1065,77 @@ func BenchmarkCommandLogGetMissing(b *testing.B) {
 	})
 	if err != nil {
 		b.Fatal(err)
+	}
+}
+
+// TestCommandLogLazyCorrelationIndex covers the paths of the correlation
+// index filed on demand: a rolled-back insert that was never filed, one
+// filed by a listing inside its own unit, the deletion of a record still
+// unfiled behind newer ones, and listings that see every record either way.
+func TestCommandLogLazyCorrelationIndex(t *testing.T) {
+	ctx := context.Background()
+	s := memstore.New()
+	at := func(sec int) time.Time { return clT0.Add(time.Duration(sec) * time.Second) }
+	list := func(corr string) []string {
+		t.Helper()
+		var ids []string
+		inUnit(t, s, func(l store.CommandLog) error {
+			recs, err := l.CommandsByCorrelation(ctx, corr, "", 100)
+			for _, r := range recs {
+				ids = append(ids, r.CommandID)
+			}
+			return err
+		})
+		return ids
+	}
+	rollback := errors.New("roll back")
+	mustInsert(t, s, mkCmd("a", "k", "1", store.CommandExecuted, at(1)), nil)
+	mustInsert(t, s, mkCmd("b", "k", "2", store.CommandExecuted, at(9)), nil)
+	// Rolled back while unfiled (the last one in).
+	err := s.Atomic(ctx, func(tx store.Tx) error {
+		if err := tx.Commands().InsertCommand(ctx, mkCmd("c", "k", "3", store.CommandExecuted, at(1)), nil); err != nil {
+			return err
+		}
+		return rollback
+	})
+	if !errors.Is(err, rollback) {
+		t.Fatal(err)
+	}
+	if got := list("k"); !slices.Equal(got, []string{"a", "b"}) {
+		t.Fatalf("after a rolled-back unfiled insert: %v, want [a b]", got)
+	}
+	// Filed by a listing in its own unit, then rolled back.
+	err = s.Atomic(ctx, func(tx store.Tx) error {
+		l := tx.Commands()
+		if err := l.InsertCommand(ctx, mkCmd("d", "k", "0", store.CommandExecuted, at(1)), nil); err != nil {
+			return err
+		}
+		recs, err := l.CommandsByCorrelation(ctx, "k", "", 100)
+		if err != nil || len(recs) != 3 || recs[0].CommandID != "d" {
+			return fmt.Errorf("listing inside the unit: %v %v", recs, err)
+		}
+		return rollback
+	})
+	if !errors.Is(err, rollback) {
+		t.Fatal(err)
+	}
+	if got := list("k"); !slices.Equal(got, []string{"a", "b"}) {
+		t.Fatalf("after a rolled-back filed insert: %v, want [a b]", got)
+	}
+	// An unfiled record deleted while newer ones wait behind it.
+	mustInsert(t, s, mkCmd("e", "k2", "1", store.CommandExecuted, at(1)), nil)
+	mustInsert(t, s, mkCmd("f", "k2", "2", store.CommandExecuted, at(9)), nil)
+	inUnit(t, s, func(l store.CommandLog) error {
+		n, more, err := l.DeleteExpiredCommands(ctx, at(5), 10)
+		if err != nil || n != 2 || more {
+			return fmt.Errorf("delete: %d %v %v, want 2 (a and e)", n, more, err)
+		}
+		return nil
+	})
+	if got := list("k"); !slices.Equal(got, []string{"b"}) {
+		t.Fatalf("correlation k after the deletion: %v, want [b]", got)
+	}
+	if got := list("k2"); !slices.Equal(got, []string{"f"}) {
+		t.Fatalf("correlation k2 after the deletion: %v, want [f]", got)
 	}
 }
