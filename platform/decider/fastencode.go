@@ -3,9 +3,9 @@ package decider
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/eventspec/eventspec/internal/jsonfield"
 	"reflect"
 	"strconv"
-	"strings"
 
 	"github.com/eventspec/eventspec/es"
 )
@@ -109,63 +109,25 @@ func newEncPlan(t reflect.Type) *encPlan {
 		return nil
 	}
 	plan.size = 2 // braces
-	for i := 0; i < st.NumField(); i++ {
-		sf := st.Field(i)
-		tag, tagged := sf.Tag.Lookup("json")
-		if sf.Anonymous {
-			return nil // embedded fields: promotion and dominance rules
+	fields, ok := jsonfield.Plain(st)
+	if !ok || len(fields) > encMaxFields {
+		return nil
+	}
+	for _, jf := range fields {
+		ft := st.Field(jf.Index).Type
+		if jf.OmitZero && hasIsZero(ft) {
+			return nil // omitzero would call IsZero
 		}
-		if !sf.IsExported() {
-			if tagged && tag != "-" {
-				return nil // a tag on an unexported field: v1 and v2 disagree
-			}
-			continue // encoding/json never writes it
-		}
-		if tag == "-" {
-			continue
-		}
-		name, opts, _ := strings.Cut(tag, ",")
-		omit := false
-		for opts != "" {
-			var opt string
-			opt, opts, _ = strings.Cut(opts, ",")
-			switch opt {
-			case "omitempty":
-				omit = true
-			case "omitzero":
-				if hasIsZero(sf.Type) {
-					return nil
-				}
-				omit = true
-			default:
-				return nil // ",string", and anything encoding/json may read differently
-			}
-		}
-		if name == "" {
-			name = sf.Name
-		}
-		if !plainJSONName(name) {
-			return nil
-		}
-		kind, width, ok := encKindOf(sf.Type)
+		kind, width, ok := encKindOf(ft)
 		if !ok {
 			return nil
 		}
-		key := keyOf(name)
-		for _, g := range plan.fields {
-			if strings.EqualFold(g.key, key) {
-				return nil // duplicate (or case-variant) names: encoding/json's dominance rules
-			}
-		}
-		f := encField{key: key, index: i, kind: kind, omit: omit}
+		f := encField{key: keyOf(jf.Name), index: jf.Index, kind: kind, omit: jf.OmitEmpty || jf.OmitZero}
 		if kind == encString {
 			plan.strs = append(plan.strs, len(plan.fields))
 		}
 		plan.fields = append(plan.fields, f)
 		plan.size += 1 + len(f.key) + width // comma, key, widest value
-		if len(plan.fields) > encMaxFields {
-			return nil
-		}
 	}
 	if !plan.matchesMarshal(t) {
 		return nil
@@ -177,25 +139,6 @@ func newEncPlan(t reflect.Type) *encPlan {
 // encoding/json escapes field names (HTML-safe).
 func keyOf(name string) string {
 	return string(append(es.AppendJSONString(nil, name), ':'))
-}
-
-// plainJSONName reports whether name is a non-empty ASCII name encoding/json
-// takes as given from a tag (a subset of its valid tag names; the Go name
-// fallback for an invalid tag name is left to encoding/json).
-func plainJSONName(name string) bool {
-	if name == "" {
-		return false
-	}
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		case strings.IndexByte("!#$%&()*+-./:;<=>?@[]^_{|}~ ", c) >= 0:
-		default:
-			return false
-		}
-	}
-	return true
 }
 
 // encKindOf returns how a field of type t is written and the widest form

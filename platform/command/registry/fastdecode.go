@@ -3,9 +3,9 @@ package registry
 import (
 	"encoding"
 	"encoding/json"
+	"github.com/eventspec/eventspec/internal/jsonfield"
 	"reflect"
 	"strconv"
-	"strings"
 	"unicode/utf8"
 
 	"github.com/eventspec/eventspec/es"
@@ -74,70 +74,20 @@ func newFastPlan(t reflect.Type) *fastPlan {
 	if t == nil || t.Kind() != reflect.Struct || implementsUnmarshaler(t) {
 		return nil
 	}
+	fields, ok := jsonfield.Plain(t)
+	if !ok || len(fields) > fastMaxFields {
+		return nil
+	}
 	plan := &fastPlan{}
-	for i := 0; i < t.NumField(); i++ {
-		sf := t.Field(i)
-		tag, tagged := sf.Tag.Lookup("json")
-		if sf.Anonymous {
-			return nil
-		}
-		if !sf.IsExported() {
-			if tagged {
-				return nil
-			}
-			continue // encoding/json never sees it
-		}
-		if tag == "-" {
-			continue // encoding/json ignores it
-		}
-		name, opts, _ := strings.Cut(tag, ",")
-		for opts != "" {
-			var opt string
-			opt, opts, _ = strings.Cut(opts, ",")
-			if opt != "" && opt != "omitempty" && opt != "omitzero" {
-				return nil // ",string" and anything unknown
-			}
-		}
-		if name == "" {
-			name = sf.Name
-		}
-		if !plainJSONName(name) {
-			return nil
-		}
-		f, ok := newFastField(sf.Type)
+	for _, jf := range fields {
+		f, ok := newFastField(t.Field(jf.Index).Type)
 		if !ok {
 			return nil
 		}
-		f.name, f.index = name, i
-		for _, g := range plan.fields {
-			if strings.EqualFold(g.name, name) {
-				return nil // duplicate or case-variant names: encoding/json's rules decide
-			}
-		}
+		f.name, f.index = jf.Name, jf.Index
 		plan.fields = append(plan.fields, f)
-		if len(plan.fields) > fastMaxFields {
-			return nil
-		}
 	}
 	return plan
-}
-
-// plainJSONName reports whether name is a non-empty ASCII name that
-// encoding/json takes as given (a subset of its valid tag names).
-func plainJSONName(name string) bool {
-	if name == "" {
-		return false
-	}
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		case strings.IndexByte("!#$%&()*+-./:;<=>?@[]^_{|}~ ", c) >= 0:
-		default:
-			return false
-		}
-	}
-	return true
 }
 
 // newFastField returns how a field of type t is read, or false when the
