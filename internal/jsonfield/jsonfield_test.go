@@ -15,7 +15,7 @@ type plainFields struct {
 	Skip   string `json:"-"`
 	Dash   string `json:"-,"`
 	hidden int
-	gone   int `json:"-"`
+	gone   int    `json:"-"`
 	E      string `json:"e,,omitempty"`
 }
 
