@@ -9,7 +9,7 @@ FUZZTIME    ?= 100000x
 FUZZTIME_PG ?= 500x
 PG_DSN    ?= postgres://postgres@127.0.0.1:5432/eventspec_test?sslmode=disable
 
-.PHONY: test test-postgres fuzz fuzz-long bench certify certify-postgres lint fmt
+.PHONY: test test-postgres fuzz fuzz-long bench bench-compare certify certify-postgres lint fmt
 
 ## test: vet, the whole suite with the race detector, and short fuzz runs.
 ## PostgreSQL tests run when EVENTSPEC_PG_DSN is set (or Docker answers);
@@ -39,6 +39,15 @@ fuzz-long:
 ## bench: benchmarks with their same-run baselines (ratios are reported).
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem -count=1 ./bench/...
+
+## bench-compare: bench/ at BASE (a git revision) against the working
+## tree, run alternately; medians and ratios (BENCH, BENCHTIME, N refine it).
+BENCH     ?= EngineDispatch$$
+BENCHTIME ?= 20000x
+N         ?= 6
+bench-compare:
+	@test -n "$(BASE)" || { echo "usage: make bench-compare BASE=<git revision> [BENCH=regexp] [BENCHTIME=20000x] [N=6]"; exit 2; }
+	$(GO) run ./bench/benchcompare -base "$(BASE)" -bench '$(BENCH)' -benchtime $(BENCHTIME) -n $(N)
 
 ## certify: the conformance suite on the embedded in-memory store.
 certify:
