@@ -250,12 +250,12 @@ func appendEvents(b *strings.Builder, ids []string) {
 func newCmd(rec *store.CommandRecord) *cmdRec {
 	r := &cmdRec{}
 	var p packer
-	p.b.Grow(cmdBytes(rec))
+	p.b.Grow(cmdBytes(rec) + len(rec.Result))
 	p.packCmd(r, rec)
-	r.s = p.b.String()
-	if len(rec.Result) > 0 {
-		r.result = string(rec.Result)
-	}
+	p.b.Write(rec.Result) // last, in the same allocation (a completion replaces it)
+	s := p.b.String()
+	end := len(s) - len(rec.Result)
+	r.s, r.result = s[:end], s[end:]
 	return r
 }
 

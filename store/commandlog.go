@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"time"
 
 	"github.com/eventspec/eventspec/es"
@@ -27,7 +28,8 @@ import (
 //
 // Times are kept exactly as given (to the nanosecond), and records read
 // back equal the records written, field for field (nil and empty Result
-// both read back as nil).
+// both read back as nil; EventIDs read back non-nil). An empty listing may
+// be nil.
 type CommandLog interface {
 	// InsertCommand stores a new command record, and, when corr is not nil,
 	// the command's correlation record as PutCorrelation would (corr's
@@ -284,14 +286,25 @@ func ValidateCorrelationRecord(c CorrelationRecord) error {
 	if len(c.EventIDs) > MaxCorrelationEvents {
 		return es.Errorf(es.CodeInvalidArgument, "correlation %q: %d event ids; at most %d", c.CommandID, len(c.EventIDs), MaxCorrelationEvents)
 	}
+	// A command's few ids are compared pairwise; a long list (up to
+	// MaxCorrelationEvents) through a set.
+	var seen map[string]struct{}
+	if len(c.EventIDs) > 16 {
+		seen = make(map[string]struct{}, len(c.EventIDs))
+	}
 	for i, id := range c.EventIDs {
 		if err := ValidateCommandID("eventId", id); err != nil {
 			return err
 		}
-		for _, prev := range c.EventIDs[:i] {
-			if prev == id {
-				return es.Errorf(es.CodeInvalidArgument, "correlation %q: event id %q is repeated", c.CommandID, id)
-			}
+		repeated := false
+		if seen != nil {
+			_, repeated = seen[id]
+			seen[id] = struct{}{}
+		} else {
+			repeated = slices.Contains(c.EventIDs[:i], id)
+		}
+		if repeated {
+			return es.Errorf(es.CodeInvalidArgument, "correlation %q: event id %q is repeated", c.CommandID, id)
 		}
 	}
 	if c.TTL < 0 {
