@@ -24,12 +24,14 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 )
 
@@ -44,45 +46,53 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: benchcompare -base <git revision> [-bench regexp] [-benchtime 20000x] [-n 6] [-pkg ./bench/]")
 		os.Exit(2)
 	}
-	if err := run(context.Background(), os.Stdout, *base, *bench, *benchtime, *pkg, *n); err != nil {
+	// An interrupt cancels the runs, so the temporary worktree is still
+	// removed; the report is printed only after that.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	samples, err := run(ctx, *base, *bench, *benchtime, *pkg, *n)
+	if err == nil {
+		err = report(os.Stdout, *base, samples)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "benchcompare:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, w io.Writer, base, bench, benchtime, pkg string, n int) error {
+// run builds both binaries and collects n runs of each.
+func run(ctx context.Context, base, bench, benchtime, pkg string, n int) (samples [2]results, err error) {
 	tmp, err := os.MkdirTemp("", "benchcompare-")
 	if err != nil {
-		return err
+		return samples, err
 	}
 	defer os.RemoveAll(tmp)
 	tree := filepath.Join(tmp, "base")
 	if err := command(ctx, "", "git", "worktree", "add", "--detach", tree, base); err != nil {
-		return fmt.Errorf("checking out %s: %w", base, err)
+		return samples, fmt.Errorf("checking out %s: %w", base, err)
 	}
 	defer func() { _ = command(context.Background(), "", "git", "worktree", "remove", "--force", tree) }()
 	bins := [2]string{filepath.Join(tmp, "base.test"), filepath.Join(tmp, "new.test")}
 	if err := command(ctx, tree, "go", "test", "-c", "-o", bins[0], pkg); err != nil {
-		return fmt.Errorf("building %s at %s: %w", pkg, base, err)
+		return samples, fmt.Errorf("building %s at %s: %w", pkg, base, err)
 	}
 	if err := command(ctx, "", "go", "test", "-c", "-o", bins[1], pkg); err != nil {
-		return fmt.Errorf("building %s in the working tree: %w", pkg, err)
+		return samples, fmt.Errorf("building %s in the working tree: %w", pkg, err)
 	}
-	var samples [2]results
 	for i := range n {
 		for side, bin := range bins {
 			out, err := exec.CommandContext(ctx, bin, "-test.run=^$", "-test.bench="+bench, "-test.benchtime="+benchtime,
 				"-test.cpu=1", "-test.benchmem").CombinedOutput()
 			if err != nil {
-				return fmt.Errorf("run %d of %s: %w\n%s", i+1, bin, err, out)
+				return samples, fmt.Errorf("run %d of %s: %w\n%s", i+1, bin, err, out)
 			}
 			if samples[side], err = parse(samples[side], out); err != nil {
-				return err
+				return samples, err
 			}
 		}
 		fmt.Fprintf(os.Stderr, "run %d of %d done\n", i+1, n)
 	}
-	return report(w, base, samples)
+	return samples, nil
 }
 
 // command runs name with args in dir ("": the current one), its output to
