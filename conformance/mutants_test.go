@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -126,6 +127,86 @@ func (d blindUpdate) Update(ctx context.Context, c, k string, _ int64, data json
 	return d.Documents.Update(ctx, c, k, cur.Version, data)
 }
 
+// keptDocs hands out, on Get, the very slice the last write of the
+// document was given: a store that keeps its caller's memory.
+type keptDocs struct {
+	store.Documents
+	kept *keptMemory
+}
+
+// keptMemory is what a keeping mutant shares across units of work.
+type keptMemory struct {
+	mu   sync.Mutex
+	data map[string][]byte
+}
+
+func (m *keptMemory) keep(key string, b []byte) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.data == nil {
+		m.data = map[string][]byte{}
+	}
+	m.data[key] = b
+}
+
+func (m *keptMemory) get(key string) ([]byte, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	b, ok := m.data[key]
+	return b, ok
+}
+
+func (d keptDocs) Insert(ctx context.Context, c, k string, data json.RawMessage) (store.Document, error) {
+	doc, err := d.Documents.Insert(ctx, c, k, data)
+	if err == nil {
+		d.kept.keep(c+"/"+k, data)
+	}
+	return doc, err
+}
+
+func (d keptDocs) Update(ctx context.Context, c, k string, v int64, data json.RawMessage) (store.Document, error) {
+	doc, err := d.Documents.Update(ctx, c, k, v, data)
+	if err == nil {
+		d.kept.keep(c+"/"+k, data)
+	}
+	return doc, err
+}
+
+func (d keptDocs) Get(ctx context.Context, c, k string) (store.Document, error) {
+	doc, err := d.Documents.Get(ctx, c, k)
+	if b, ok := d.kept.get(c + "/" + k); ok && err == nil {
+		doc.Data = b
+	}
+	return doc, err
+}
+
+// keptEvents hands out, on ReadStream, the very data slices Append was
+// given.
+type keptEvents struct {
+	store.EventLog
+	kept *keptMemory
+}
+
+func (e keptEvents) Append(ctx context.Context, req es.AppendRequest) (es.AppendResult, error) {
+	res, err := e.EventLog.Append(ctx, req)
+	if err == nil {
+		for i, id := range res.EventIDs {
+			e.kept.keep(id, req.Events[i].Data)
+		}
+	}
+	return res, err
+}
+
+func (e keptEvents) ReadStream(ctx context.Context, s es.StreamID, o store.StreamRead) ([]es.Recorded, error) {
+	recs, err := e.EventLog.ReadStream(ctx, s, o)
+	for i := range recs {
+		if b, ok := e.kept.get(recs[i].Metadata.EventID); ok {
+			recs[i].Data = b
+		}
+	}
+	return recs, err
+}
+
 type panickyGet struct{ store.Documents }
 
 func (d panickyGet) Get(ctx context.Context, c, k string) (store.Document, error) {
@@ -195,6 +276,14 @@ func TestCasesCatchMutants(t *testing.T) {
 			"^documents/update", []string{"documents/update-compares-and-sets"}},
 		{"Get panics on an empty collection", mutation{docs: func(d store.Documents) store.Documents { return panickyGet{d} }},
 			"^badinput/invalid-collections", []string{"badinput/invalid-collections-keys-and-data"}},
+		{"Get hands out the caller's insert buffer", mutation{docs: func() func(store.Documents) store.Documents {
+			kept := &keptMemory{}
+			return func(d store.Documents) store.Documents { return keptDocs{d, kept} }
+		}()}, "^documents/caller-memory", []string{"documents/caller-memory-is-its-own"}},
+		{"reads hand out the caller's event data", mutation{events: func() func(store.EventLog) store.EventLog {
+			kept := &keptMemory{}
+			return func(e store.EventLog) store.EventLog { return keptEvents{e, kept} }
+		}()}, "^events/caller-memory", []string{"events/caller-memory-is-its-own"}},
 		{"retries a second late", mutation{jobs: func(j store.Jobs) store.Jobs { return lateRetry{j} }},
 			"^jobs/(retry|backoff)", []string{"jobs/retry-at-exponential-backoff-then-dead", "jobs/backoff-is-capped"}},
 		{"an expired lease still completes", mutation{jobs: func(j store.Jobs) store.Jobs { return forgivingComplete{j} }},

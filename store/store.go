@@ -8,6 +8,13 @@
 // job or position it produced survives (idempotency-conflict audits are the
 // one documented exception: they record a rejected attempt and persist).
 //
+// Memory is never shared across the port: a store copies what a caller
+// passes in (event data and tags, document data, command payloads and
+// results, id lists) before the call returns, and what it returns is the
+// caller's own. A caller may change or reuse its buffers as soon as a call
+// returns — the orchestrator reuses its encoding buffers from one command
+// to the next — and changing what a read returned changes nothing stored.
+//
 // memstore implements these ports in memory (the deterministic default);
 // postgresadapter implements them on PostgreSQL. The conformance package
 // certifies any implementation against the same cases.

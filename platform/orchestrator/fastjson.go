@@ -1,6 +1,7 @@
 package orchestrator
 
 import (
+	"slices"
 	"bytes"
 	"encoding/json"
 	"strconv"
@@ -118,8 +119,11 @@ func skipValue(data []byte, i int) int {
 }
 
 // encodeCMS encodes d as json.Marshal(d) would.
-func encodeCMS(d CMSDocument) (json.RawMessage, error) {
-	b := make([]byte, 0, 40+len(d.State))
+func encodeCMS(d CMSDocument) (json.RawMessage, error) { return appendCMS(nil, d) }
+
+// appendCMS appends encodeCMS(d) to dst.
+func appendCMS(dst []byte, d CMSDocument) (json.RawMessage, error) {
+	b := slices.Grow(dst, 40+len(d.State))
 	b = append(b, `{"stateVersion":`...)
 	b = strconv.AppendInt(b, int64(d.StateVersion), 10)
 	b = append(b, `,"version":`...)

@@ -263,10 +263,12 @@ func (o *Orchestrator) getExecution() *execution {
 	return e
 }
 
-// putExecution clears e, keeping its bound callbacks, and pools it.
+// putExecution clears e, keeping its bound callbacks and its scratch
+// memory, and pools it.
 func (o *Orchestrator) putExecution(e *execution) {
-	nextFn, unitFn, lookupFn := e.nextFn, e.unitFn, e.lookupFn
-	*e = execution{o: o, nextFn: nextFn, unitFn: unitFn, lookupFn: lookupFn}
+	nextFn, unitFn, lookupFn, sc := e.nextFn, e.unitFn, e.lookupFn, e.sc
+	sc.reset()
+	*e = execution{o: o, nextFn: nextFn, unitFn: unitFn, lookupFn: lookupFn, sc: sc}
 	o.executions.Put(e)
 }
 
@@ -309,6 +311,8 @@ type execution struct {
 	agg    command.Aggregate
 	hc     command.HandlerContext
 	corr   commandbus.CorrelationRequest // the correlation run records
+
+	sc scratch // kept from one command to the next
 }
 
 func (e *execution) execute(ctx context.Context, cmd command.Command) (command.Result, error) {
@@ -544,8 +548,14 @@ func recordRequest(cmd command.Command) commandbus.RecordRequest {
 // finish fills a result's identity fields and encodes it for the log; the
 // returned result is in the exact form a duplicate will decode.
 func finish(cmd command.Command, res command.Result) (command.Result, json.RawMessage, error) {
+	return finishInto(nil, cmd, res)
+}
+
+// finishInto is finish, encoding the result into dst's array when it has
+// room.
+func finishInto(dst []byte, cmd command.Command, res command.Result) (command.Result, json.RawMessage, error) {
 	res.CommandID, res.CommandType, res.CorrelationID, res.Duplicate = cmd.ID, cmd.Type, cmd.Metadata.CorrelationID, false
-	raw, err := encodeResult(res)
+	raw, err := appendResult(dst, res)
 	if err != nil {
 		return command.Result{}, nil, es.Wrap(es.CodeInternal, err, "command %s: result does not encode", cmd.ID)
 	}

@@ -2,6 +2,7 @@ package orchestrator
 
 import (
 	"encoding/json"
+	"slices"
 
 	"github.com/eventspec/eventspec/es"
 	"github.com/eventspec/eventspec/platform/command"
@@ -13,10 +14,16 @@ import (
 // TestResultEncodingMatchesMarshal); a result with a Context goes through
 // encoding/json.
 func encodeResult(res command.Result) ([]byte, error) {
+	return appendResult(nil, res)
+}
+
+// appendResult appends encodeResult(res) to dst (the returned slice may be
+// dst's array grown, or, for a result with a Context, a new one).
+func appendResult(dst []byte, res command.Result) ([]byte, error) {
 	if res.Context != nil {
 		return json.Marshal(res)
 	}
-	b := make([]byte, 0, resultSize(res))
+	b := slices.Grow(dst, resultSize(res))
 	b = append(b, `{"commandId":`...)
 	b = es.AppendJSONString(b, res.CommandID)
 	b = append(b, `,"commandType":`...)

@@ -90,14 +90,14 @@ func aggregateRef(cmd command.Command, aggType, field string, validJSON bool) (a
 
 // loadAggregate reads the targeted aggregate's CMS (stage load-cms) into
 // agg and returns it (nil when the command targets no aggregate).
-func (o *Orchestrator) loadAggregate(ctx context.Context, tx store.Tx, ref aggRef, reg registry.Registration, agg *command.Aggregate) (*command.Aggregate, int64, error) {
+func (o *Orchestrator) loadAggregate(ctx context.Context, tx store.Tx, sc *scratch, ref aggRef, reg registry.Registration, agg *command.Aggregate) (*command.Aggregate, int64, error) {
 	t := reg.Meta.TargetAggregate
 	if t == nil {
 		return nil, 0, nil
 	}
 	id := ref.id
 	*agg = command.Aggregate{Type: t.Type, ID: id, Stream: ref.stream}
-	doc, found, err := store.LookupDocument(ctx, tx.Documents(), o.cmsCollection(t.Type), id)
+	doc, found, err := store.LookupDocument(ctx, tx.Documents(), sc.coll.get(t.Type, o.cmsCollection), id)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -154,9 +154,9 @@ func classify(ctx context.Context, err error) (command.Result, error) {
 }
 
 // stamp fills the metadata the orchestrator owns on each event.
-func (o *Orchestrator) stamp(cmd command.Command, reg registry.Registration, events []es.Event) []es.Event {
-	prefix := o.eventIDPrefix(reg.Meta.BoundedContext)
-	out := make([]es.Event, len(events))
+func (o *Orchestrator) stamp(sc *scratch, cmd command.Command, reg registry.Registration, events []es.Event) []es.Event {
+	prefix := sc.prefix.get(reg.Meta.BoundedContext, o.eventIDPrefix)
+	out := sc.eventsFor(len(events))
 	for i, e := range events {
 		m := &e.Metadata
 		if m.EventID == "" && prefix != "" {
@@ -292,7 +292,7 @@ func (e *execution) unit(tx store.Tx) error {
 	}
 
 	o.stage(StageLoadCMS, cmd)
-	agg, docVersion, err := o.loadAggregate(ctx, tx, e.rRef, reg, &e.agg)
+	agg, docVersion, err := o.loadAggregate(ctx, tx, &e.sc, e.rRef, reg, &e.agg)
 	if err != nil {
 		return err
 	}
@@ -336,7 +336,7 @@ func (e *execution) unit(tx store.Tx) error {
 	}
 
 	o.stage(StageDualWrite, cmd)
-	if err := o.dualWrite(ctx, tx, cmd, reg, agg, docVersion, hres, res, &e.events, &e.ar); err != nil {
+	if err := o.dualWrite(ctx, tx, &e.sc, cmd, reg, agg, docVersion, hres, res, &e.events, &e.ar); err != nil {
 		return err
 	}
 
@@ -349,7 +349,8 @@ func (e *execution) unit(tx store.Tx) error {
 
 	o.stage(StageComplete, cmd)
 	var raw json.RawMessage
-	*res, raw, err = finish(cmd, *res)
+	*res, raw, err = finishInto(e.sc.result[:0], cmd, *res)
+	e.sc.result = raw // the store copies the result before InsertCompleted returns
 	if err != nil {
 		return postAppend(err, "encoding the result")
 	}
@@ -370,7 +371,7 @@ func (e *execution) unit(tx store.Tx) error {
 
 // dualWrite appends the handler's events and writes the CMS (stage
 // dual-write), filling res with where the events landed.
-func (o *Orchestrator) dualWrite(ctx context.Context, tx store.Tx, cmd command.Command, reg registry.Registration,
+func (o *Orchestrator) dualWrite(ctx context.Context, tx store.Tx, sc *scratch, cmd command.Command, reg registry.Registration,
 	agg *command.Aggregate, docVersion int64, hres command.HandlerResult, res *command.Result, events *[]es.Event, ar *es.AppendResult) error {
 	if hres.Appended != nil {
 		*events, *ar = hres.Events, *hres.Appended
@@ -391,7 +392,7 @@ func (o *Orchestrator) dualWrite(ctx context.Context, tx store.Tx, cmd command.C
 	if len(hres.Events) == 0 {
 		// Nothing to append; a success may still replace the state.
 		if hres.State != nil && agg != nil {
-			return o.writeCMS(ctx, tx, agg, docVersion, hres.State, agg.Version)
+			return o.writeCMS(ctx, tx, sc, agg, docVersion, hres.State, agg.Version)
 		}
 		return nil
 	}
@@ -409,7 +410,7 @@ func (o *Orchestrator) dualWrite(ctx context.Context, tx store.Tx, cmd command.C
 	if expectedV >= 0 {
 		expected = es.Exact(es.Version(expectedV))
 	}
-	*events = o.stamp(cmd, reg, hres.Events)
+	*events = o.stamp(sc, cmd, reg, hres.Events)
 	if own && expectedV >= 0 {
 		// The CMS follows the stream: success stores the new state (or keeps
 		// the old one); a business failure keeps the state and moves the
@@ -418,7 +419,7 @@ func (o *Orchestrator) dualWrite(ctx context.Context, tx store.Tx, cmd command.C
 		if hres.Status == command.OutcomeSuccess && hres.State != nil {
 			state = hres.State
 		}
-		if err := o.writeCMS(ctx, tx, agg, docVersion, state, expectedV+int64(len(*events))); err != nil {
+		if err := o.writeCMS(ctx, tx, sc, agg, docVersion, state, expectedV+int64(len(*events))); err != nil {
 			return err
 		}
 	}
@@ -436,7 +437,7 @@ func (o *Orchestrator) dualWrite(ctx context.Context, tx store.Tx, cmd command.C
 
 // writeCMS stores the aggregate's state at version (optimistically against
 // the loaded document version).
-func (o *Orchestrator) writeCMS(ctx context.Context, tx store.Tx, agg *command.Aggregate, docVersion int64, state json.RawMessage, version int64) error {
+func (o *Orchestrator) writeCMS(ctx context.Context, tx store.Tx, sc *scratch, agg *command.Aggregate, docVersion int64, state json.RawMessage, version int64) error {
 	sv := agg.StateVersion
 	if sv == 0 {
 		sv = 1
@@ -444,11 +445,14 @@ func (o *Orchestrator) writeCMS(ctx context.Context, tx store.Tx, agg *command.A
 	if len(state) == 0 {
 		state = json.RawMessage("null")
 	}
-	raw, err := encodeCMS(CMSDocument{StateVersion: sv, Version: version, State: state})
+	// The document is encoded into the execution's buffer: the store copies
+	// what it is given before the write returns.
+	raw, err := appendCMS(sc.doc[:0], CMSDocument{StateVersion: sv, Version: version, State: state})
 	if err != nil {
 		return &command.AbortError{ErrCode: command.CodeAppendAbort, Message: "the new CMS state does not encode", Cause: err}
 	}
-	coll := o.cmsCollection(agg.Type)
+	sc.doc = raw
+	coll := sc.coll.get(agg.Type, o.cmsCollection)
 	if docVersion == 0 {
 		_, err = tx.Documents().Insert(ctx, coll, agg.ID, raw)
 	} else {
