@@ -1,9 +1,9 @@
 package orchestrator
 
 import (
-	"slices"
 	"bytes"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 
