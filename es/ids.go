@@ -36,6 +36,25 @@ func NewPrefixedID(ids IDs, prefix string) string {
 	return string(append(append(buf[:0], prefix...), id[:]...))
 }
 
+// NewPrefixedIDPair returns prefix1 + ids.NewID() and then prefix2 +
+// ids.NewID() (minted in that order), both in one allocation when ids
+// implements UUIDs. The two strings share memory, so either keeps the
+// other's bytes alive: use it for ids that live as long as each other (a
+// command's id and its correlation id).
+func NewPrefixedIDPair(ids IDs, prefix1, prefix2 string) (string, string) {
+	u, ok := ids.(UUIDs)
+	if !ok {
+		first := prefix1 + ids.NewID()
+		return first, prefix2 + ids.NewID()
+	}
+	id1, id2 := u.NewUUID(), u.NewUUID()
+	var buf [256]byte
+	b := append(append(buf[:0], prefix1...), id1[:]...)
+	n := len(b)
+	s := string(append(append(b, prefix2...), id2[:]...))
+	return s[:n], s[n:]
+}
+
 // formatUUID renders 16 bytes as a UUID string with version 7 and the RFC
 // 4122 variant set.
 func formatUUID(b [16]byte) string {

@@ -293,3 +293,24 @@ func TestNewUUIDMatchesNewID(t *testing.T) {
 		t.Fatalf("NewPrefixedID allocates %v times, want 1", allocs)
 	}
 }
+
+// TestNewPrefixedIDPair checks that the pair is exactly two NewPrefixedID
+// calls in order, with or without NewUUID, built in one allocation.
+func TestNewPrefixedIDPair(t *testing.T) {
+	a, b := es.NewSeededIDs(7), es.NewSeededIDs(7)
+	for i := range 3 {
+		w1, w2 := es.NewPrefixedID(a, "cmd_"), es.NewPrefixedID(a, "corr_")
+		if g1, g2 := es.NewPrefixedIDPair(b, "cmd_", "corr_"); g1 != w1 || g2 != w2 {
+			t.Fatalf("pair #%d = %q, %q; want %q, %q", i, g1, g2, w1, w2)
+		}
+	}
+	n := 0
+	plain := funcIDs(func() string { n++; return "id" + strconv.Itoa(n) })
+	if g1, g2 := es.NewPrefixedIDPair(plain, "x_", "y_"); g1 != "x_id1" || g2 != "y_id2" {
+		t.Fatalf("pair without NewUUID = %q, %q; want x_id1, y_id2", g1, g2)
+	}
+	seq := es.NewSequentialIDs()
+	if allocs := testing.AllocsPerRun(100, func() { _, _ = es.NewPrefixedIDPair(seq, "cmd_", "corr_") }); allocs != 1 {
+		t.Fatalf("NewPrefixedIDPair allocates %v times, want 1", allocs)
+	}
+}

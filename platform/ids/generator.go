@@ -143,6 +143,18 @@ func NewCorrelationID(src es.IDs) CorrelationID {
 	return CorrelationID(prefixed(src, CorrelationPrefix))
 }
 
+// NewCommandAndCorrelationID returns NewCommandID(src) and then
+// NewCorrelationID(src), built in one allocation (the two strings share
+// memory, as a command and its correlation chain live as long as each
+// other).
+func NewCommandAndCorrelationID(src es.IDs) (CommandID, CorrelationID) {
+	if src == nil {
+		src = fallback
+	}
+	c, r := es.NewPrefixedIDPair(src, CommandPrefix, CorrelationPrefix)
+	return CommandID(c), CorrelationID(r)
+}
+
 // NewEventID returns a new event id "<context>_event_<uuid>"; context must
 // pass ValidatePart as in Generate.
 func NewEventID(src es.IDs, context string) (EventID, error) {

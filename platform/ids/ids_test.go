@@ -281,3 +281,16 @@ func must[T any](v T, err error) T {
 	}
 	return v
 }
+
+// TestNewCommandAndCorrelationID: the pair is NewCommandID then
+// NewCorrelationID from the same source, in that order.
+func TestNewCommandAndCorrelationID(t *testing.T) {
+	a, b := es.NewSequentialIDs(), es.NewSequentialIDs()
+	for i := range 3 {
+		wantCmd, wantCorr := ids.NewCommandID(a), ids.NewCorrelationID(a)
+		gotCmd, gotCorr := ids.NewCommandAndCorrelationID(b)
+		if gotCmd != wantCmd || gotCorr != wantCorr {
+			t.Fatalf("#%d: got %q, %q; want %q, %q", i, gotCmd, gotCorr, wantCmd, wantCorr)
+		}
+	}
+}
