@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/eventspec/eventspec/store"
 )
@@ -192,21 +193,25 @@ func corrBytes(c *store.CorrelationRecord) int {
 	return n
 }
 
-// packer writes fields into a strings.Builder grown to their exact size
-// and records where each ends.
+// packer writes fields into a byte slice whose capacity is their exact
+// size and records where each ends.
 type packer struct {
-	b strings.Builder
+	b []byte
 }
 
 func (p *packer) put(ends []uint32, i int, s string) {
-	p.b.WriteString(s)
-	ends[i] = uint32(p.b.Len())
+	p.b = append(p.b, s...)
+	ends[i] = uint32(len(p.b))
 }
 
+// str returns the packed bytes as a string without copying them: the
+// bytes come from a slab and are never written again.
+func (p *packer) str() string { return unsafe.String(unsafe.SliceData(p.b), len(p.b)) }
+
 // packCmd writes rec's strings and sets r's fields from rec; the ends are
-// relative to base (where rec's strings start in the builder).
+// relative to base (where rec's strings start in the buffer).
 func (p *packer) packCmd(r *cmdRec, rec *store.CommandRecord) {
-	base := p.b.Len()
+	base := len(p.b)
 	e := r.end[:]
 	p.put(e, cfCommandID, rec.CommandID)
 	p.put(e, cfCommandType, rec.CommandType)
@@ -215,8 +220,8 @@ func (p *packer) packCmd(r *cmdRec, rec *store.CommandRecord) {
 	p.put(e, cfCorrelationID, rec.CorrelationID)
 	p.put(e, cfCausationID, rec.CausationID)
 	p.put(e, cfCursor, rec.CorrelationCursor)
-	p.b.Write(rec.Payload)
-	e[cfPayload] = uint32(p.b.Len())
+	p.b = append(p.b, rec.Payload...)
+	e[cfPayload] = uint32(len(p.b))
 	for i := range e {
 		e[i] -= uint32(base)
 	}
@@ -227,7 +232,7 @@ func (p *packer) packCmd(r *cmdRec, rec *store.CommandRecord) {
 // packCorr is packCmd for a correlation record; its event ids follow its
 // fields.
 func (p *packer) packCorr(c *corrRec, rec *store.CorrelationRecord) {
-	base := p.b.Len()
+	base := len(p.b)
 	e := c.end[:]
 	p.put(e, rfCommandID, rec.CommandID)
 	p.put(e, rfCommandType, rec.CommandType)
@@ -235,54 +240,84 @@ func (p *packer) packCorr(c *corrRec, rec *store.CorrelationRecord) {
 	for i := range e {
 		e[i] -= uint32(base)
 	}
-	appendEvents(&p.b, rec.EventIDs)
+	for _, id := range rec.EventIDs {
+		p.b = append(append(p.b, byte(len(id))), id...)
+	}
 	c.createdAt, c.expiresAt, c.ttl = rec.CreatedAt, rec.ExpiresAt, rec.TTL
 }
 
-func appendEvents(b *strings.Builder, ids []string) {
-	for _, id := range ids {
-		b.WriteByte(byte(len(id)))
-		b.WriteString(id)
+// slab hands out the memory of records: pieces of large byte chunks for
+// their packed strings and slots of record arrays for the records
+// themselves, so that storing a record costs no allocation of its own.
+// Everything handed out is written once and then only read; the space of
+// a record that is rolled back or deleted is never reused, and a chunk is
+// freed by the garbage collector once nothing points into it.
+type slab struct {
+	bytes []byte    // the rest of the current byte chunk
+	pairs []cmdPair // the rest of the current record array
+}
+
+const (
+	slabBytes = 32 << 10 // a byte chunk
+	slabPiece = 2 << 10  // a larger piece gets an allocation of its own
+	slabPairs = 64       // records per record array
+)
+
+// packer returns a packer for n bytes.
+func (sl *slab) packer(n int) packer {
+	if n > slabPiece {
+		return packer{b: make([]byte, 0, n)}
 	}
+	if cap(sl.bytes) < n {
+		sl.bytes = make([]byte, slabBytes)
+	}
+	b := sl.bytes[:0:n]
+	sl.bytes = sl.bytes[n:]
+	return packer{b: b}
+}
+
+// pair returns a zero command-and-correlation record pair.
+func (sl *slab) pair() *cmdPair {
+	if len(sl.pairs) == 0 {
+		sl.pairs = make([]cmdPair, slabPairs)
+	}
+	pr := &sl.pairs[0]
+	sl.pairs = sl.pairs[1:]
+	return pr
 }
 
 // newCmd returns a command record holding a copy of rec.
-func newCmd(rec *store.CommandRecord) *cmdRec {
-	r := &cmdRec{}
-	var p packer
-	p.b.Grow(cmdBytes(rec) + len(rec.Result))
+func (sl *slab) newCmd(rec *store.CommandRecord) *cmdRec {
+	r := &sl.pair().cmd
+	p := sl.packer(cmdBytes(rec) + len(rec.Result))
 	p.packCmd(r, rec)
-	p.b.Write(rec.Result) // last, in the same allocation (a completion replaces it)
-	s := p.b.String()
+	p.b = append(p.b, rec.Result...) // last, in the same piece (a completion replaces it)
+	s := p.str()
 	end := len(s) - len(rec.Result)
 	r.s, r.result = s[:end], s[end:]
 	return r
 }
 
 // newCorr returns a correlation record holding a copy of rec.
-func newCorr(rec *store.CorrelationRecord) *corrRec {
-	c := &corrRec{}
-	var p packer
-	p.b.Grow(corrBytes(rec))
+func (sl *slab) newCorr(rec *store.CorrelationRecord) *corrRec {
+	c := &sl.pair().corr
+	p := sl.packer(corrBytes(rec))
 	p.packCorr(c, rec)
-	s := p.b.String()
+	s := p.str()
 	c.s, c.ev = s[:c.end[corrFields-1]], s[c.end[corrFields-1]:]
 	return c
 }
 
-// newPair returns a command record and a correlation record sharing one
-// allocation for the records and one for their strings. Use it only when
-// the correlation is not meant to outlive the command (the correlation's
-// strings keep the command's payload alive).
-func newPair(rec *store.CommandRecord, corr *store.CorrelationRecord) (*cmdRec, *corrRec) {
-	pr := &cmdPair{}
+// newPair returns a command record and a correlation record in one pair,
+// their strings in one piece.
+func (sl *slab) newPair(rec *store.CommandRecord, corr *store.CorrelationRecord) (*cmdRec, *corrRec) {
+	pr := sl.pair()
 	r, c := &pr.cmd, &pr.corr
-	var p packer
-	p.b.Grow(cmdBytes(rec) + corrBytes(corr) + len(rec.Result))
+	p := sl.packer(cmdBytes(rec) + corrBytes(corr) + len(rec.Result))
 	p.packCmd(r, rec)
 	p.packCorr(c, corr)
-	p.b.Write(rec.Result) // last, in the same allocation (a completion replaces it)
-	s := p.b.String()
+	p.b = append(p.b, rec.Result...) // last, in the same piece (a completion replaces it)
+	s := p.str()
 	cmdEnd := int(r.end[cmdFields-1])
 	corrEnd := cmdEnd + int(c.end[corrFields-1])
 	evEnd := len(s) - len(rec.Result)
@@ -428,6 +463,9 @@ type cmdLog struct {
 	byContext map[string]*queue[*corrRec]
 	// corrExpiry holds every correlation record by (ExpiresAt, CommandID).
 	corrExpiry queue[*corrRec]
+
+	// slab is where new records and their strings are carved from.
+	slab slab
 }
 
 func (l *cmdLog) init() {
@@ -604,7 +642,7 @@ func (t *tx) putCorr(rec *store.CorrelationRecord) {
 	l := &t.s.st.cl
 	cur := l.ids[rec.CommandID].corr
 	if cur == nil {
-		c := newCorr(rec)
+		c := l.slab.newCorr(rec)
 		l.addCorr(c)
 		t.logCmd(clCorrPut, nil, c, "")
 		return
@@ -672,7 +710,7 @@ func (cl *commandLog) InsertCommand(ctx context.Context, rec store.CommandRecord
 		return store.CommandExists(rec.CommandID)
 	}
 	if corr == nil || e.corr != nil || corr.ExpiresAt.After(rec.ExpiresAt) {
-		r := newCmd(&rec)
+		r := l.slab.newCmd(&rec)
 		l.addCmd(r)
 		t.logCmd(clCmdInsert, r, nil, "")
 		if corr != nil {
@@ -680,7 +718,7 @@ func (cl *commandLog) InsertCommand(ctx context.Context, rec store.CommandRecord
 		}
 		return nil
 	}
-	r, c := newPair(&rec, corr)
+	r, c := l.slab.newPair(&rec, corr)
 	l.ids[r.id()] = idEntry{cmd: r, corr: c}
 	l.indexCmd(r)
 	l.indexCorr(c)
