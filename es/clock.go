@@ -2,6 +2,7 @@ package es
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -23,10 +24,11 @@ func (RealClock) Now() time.Time { return time.Now().UTC() }
 var DefaultVirtualStart = time.Date(2026, time.January, 1, 0, 0, 0, 0, time.UTC)
 
 // VirtualClock is a clock that moves only when told. It is safe for
-// concurrent use.
+// concurrent use. Now reads without locking (every command reads the clock
+// several times); moves are serialized.
 type VirtualClock struct {
-	mu  sync.Mutex
-	now time.Time
+	mu  sync.Mutex // serializes moves
+	now atomic.Pointer[time.Time]
 }
 
 // NewVirtualClock returns a virtual clock at start (DefaultVirtualStart when
@@ -35,14 +37,19 @@ func NewVirtualClock(start time.Time) *VirtualClock {
 	if start.IsZero() {
 		start = DefaultVirtualStart
 	}
-	return &VirtualClock{now: start.UTC()}
+	c := &VirtualClock{}
+	start = start.UTC()
+	c.now.Store(&start)
+	return c
 }
 
-// Now returns the clock's current instant.
+// Now returns the clock's current instant (the zero time for a zero
+// VirtualClock).
 func (c *VirtualClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
+	if p := c.now.Load(); p != nil {
+		return *p
+	}
+	return time.Time{}
 }
 
 // Advance moves the clock forward by d and returns the new instant. A
@@ -50,10 +57,12 @@ func (c *VirtualClock) Now() time.Time {
 func (c *VirtualClock) Advance(d time.Duration) time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	now := c.Now()
 	if d > 0 {
-		c.now = c.now.Add(d)
+		now = now.Add(d)
+		c.now.Store(&now)
 	}
-	return c.now
+	return now
 }
 
 // Set moves the clock to t if t is later than now, and returns the clock's
@@ -61,8 +70,10 @@ func (c *VirtualClock) Advance(d time.Duration) time.Time {
 func (c *VirtualClock) Set(t time.Time) time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if t.After(c.now) {
-		c.now = t.UTC()
+	now := c.Now()
+	if t.After(now) {
+		now = t.UTC()
+		c.now.Store(&now)
 	}
-	return c.now
+	return now
 }

@@ -60,3 +60,19 @@ func TestRealClockIsUTC(t *testing.T) {
 		t.Errorf("RealClock location %s, want UTC", loc)
 	}
 }
+
+// TestVirtualClockZeroValueAndReads: a zero VirtualClock starts at the
+// zero time and moves; Now reads without allocating.
+func TestVirtualClockZeroValueAndReads(t *testing.T) {
+	var z es.VirtualClock
+	if !z.Now().IsZero() {
+		t.Fatalf("zero VirtualClock: Now = %s, want the zero time", z.Now())
+	}
+	if got := z.Advance(time.Second); !got.Equal(time.Time{}.Add(time.Second)) || !z.Now().Equal(got) {
+		t.Fatalf("zero VirtualClock Advance(1s) = %s, Now %s", got, z.Now())
+	}
+	c := es.NewVirtualClock(es.DefaultVirtualStart)
+	if n := testing.AllocsPerRun(100, func() { _ = c.Now() }); n != 0 {
+		t.Fatalf("Now allocates %v times, want 0", n)
+	}
+}

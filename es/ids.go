@@ -3,7 +3,6 @@ package es
 import (
 	"crypto/rand"
 	"encoding/binary"
-	"encoding/hex"
 	mrand "math/rand/v2"
 	"sync"
 	"sync/atomic"
@@ -66,16 +65,17 @@ func formatUUID(b [16]byte) string {
 func uuidBytes(b [16]byte) [36]byte {
 	b[6] = (b[6] & 0x0f) | 0x70
 	b[8] = (b[8] & 0x3f) | 0x80
+	const digits = "0123456789abcdef"
 	var out [36]byte
-	hex.Encode(out[0:8], b[0:4])
-	out[8] = '-'
-	hex.Encode(out[9:13], b[4:6])
-	out[13] = '-'
-	hex.Encode(out[14:18], b[6:8])
-	out[18] = '-'
-	hex.Encode(out[19:23], b[8:10])
-	out[23] = '-'
-	hex.Encode(out[24:], b[10:])
+	j := 0
+	for i, x := range b {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			out[j] = '-'
+			j++
+		}
+		out[j], out[j+1] = digits[x>>4], digits[x&0x0f]
+		j += 2
+	}
 	return out
 }
 
