@@ -194,6 +194,9 @@ func SchemaDecoder[P any]() ArgsDecoder {
 	// an interface type, whose dynamic value decides (checked per call).
 	t := reflect.TypeFor[P]()
 	validates := t.Kind() == reflect.Interface || reflect.PointerTo(t).Implements(reflect.TypeFor[Validatable]())
+	// A value-receiver Validate runs on the boxed arguments themselves, so
+	// validating costs no allocation beyond the box the caller gets.
+	valueValidates := t.Kind() != reflect.Interface && t.Implements(reflect.TypeFor[Validatable]())
 	return func(payload json.RawMessage) (json.RawMessage, any, []FieldError) {
 		// p stays off the heap (reflect.NewAt does not make it escape, and
 		// the fallback decodes into a P of its own), so the arguments cost
@@ -211,6 +214,13 @@ func SchemaDecoder[P any]() ArgsDecoder {
 		}
 		if !validates {
 			return payload, p, nil
+		}
+		if valueValidates {
+			boxed := any(p)
+			if errs := boxed.(Validatable).Validate(); len(errs) > 0 {
+				return nil, nil, errs
+			}
+			return payload, boxed, nil
 		}
 		pv := new(P) // Validate may have a pointer receiver
 		*pv = p

@@ -89,6 +89,20 @@ func (v *fdValidated) Validate() []FieldError {
 	return out
 }
 
+// fdValueValidated validates itself with a value receiver.
+type fdValueValidated struct {
+	ID string `json:"id"`
+}
+
+func (v fdValueValidated) Validate() []FieldError {
+	if v.ID == "" {
+		return []FieldError{{Path: "id", Code: "required", Message: "id is required"}}
+	}
+	return nil
+}
+
+var decValueValidated = SchemaDecoder[fdValueValidated]()
+
 var (
 	decAddItem   = SchemaDecoder[fdAddItem]()
 	decScalars   = SchemaDecoder[fdScalars]()
@@ -441,6 +455,24 @@ func TestSchemaDecoderFastPathAllocations(t *testing.T) {
 		t.Fatalf("allocs per decode: fast path %v, want at most 2 (json.Unmarshal path %v)", fast, ref)
 	}
 	t.Logf("allocs per decode: fast path %v, json.Unmarshal path %v", fast, ref)
+}
+
+// TestSchemaDecoderValueReceiverValidate: a value-receiver Validate runs
+// (a failure is the decoder's result) and costs no allocation beyond the
+// boxed arguments.
+func TestSchemaDecoderValueReceiverValidate(t *testing.T) {
+	if _, args, errs := decValueValidated([]byte(`{"id":""}`)); args != nil || len(errs) != 1 || errs[0].Path != "id" || errs[0].Code != "required" {
+		t.Fatalf("invalid: args %#v, errs %+v; want one id/required error", args, errs)
+	}
+	in := []byte(`{"id":"x7"}`)
+	data, args, errs := decValueValidated(in)
+	if !bytes.Equal(data, in) || args != (fdValueValidated{ID: "x7"}) || errs != nil {
+		t.Fatalf("valid: %s %#v %+v", data, args, errs)
+	}
+	// The box and "x7".
+	if n := testing.AllocsPerRun(100, func() { decValueValidated(in) }); n > 2 {
+		t.Fatalf("allocs per validated decode: %v, want at most 2", n)
+	}
 }
 
 func FuzzSchemaDecoderMatchesUnmarshal(f *testing.F) {
