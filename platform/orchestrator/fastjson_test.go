@@ -143,3 +143,37 @@ func TestAggregateRef(t *testing.T) {
 		t.Errorf("aggregateRef = %+v", ref)
 	}
 }
+
+// FuzzDecodeCMSMatchesUnmarshal: on any valid JSON document (what a store
+// holds) decodeCMS answers exactly as encoding/json does; on anything else
+// it must not panic.
+func FuzzDecodeCMSMatchesUnmarshal(f *testing.F) {
+	for _, s := range []string{
+		`{"stateVersion":1,"version":2,"state":{"exists":true,"items":{"a":1}}}`,
+		`{"stateVersion":1,"version":2,"state":"a}\"{"}`,
+		`{"stateVersion":1,"version":2,"state":[1,{"b":"]"}]}`,
+		`{"stateVersion":1,"version":2,"state":1,"extra":true}`,
+		`{"stateVersion":1,"version":2,"state":{"a":1},"x":{"y":2}}`,
+		`{"stateVersion":1,"version":2,"state":{"a":1} }`,
+		`{"stateVersion":1,"version":2,"state": 7}`,
+		`{"stateVersion":1,"version":2,"state":null}`,
+		`{"stateVersion":1,"version":2,"state":"\\"}`,
+		`{"stateVersion":1,"version":2,"state":{"a":"`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		got, err := decodeCMS(data)
+		if !json.Valid(data) {
+			return
+		}
+		var std CMSDocument
+		serr := json.Unmarshal(data, &std)
+		if (err == nil) != (serr == nil) {
+			t.Fatalf("decodeCMS(%q) error %v; encoding/json %v", data, err, serr)
+		}
+		if err == nil && (got.StateVersion != std.StateVersion || got.Version != std.Version || string(got.State) != string(std.State)) {
+			t.Fatalf("decodeCMS(%q) = %+v; encoding/json %+v", data, got, std)
+		}
+	})
+}
