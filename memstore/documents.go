@@ -173,6 +173,36 @@ func (r *docRec) export(coll, key string) store.Document {
 	return store.Document{Collection: coll, Key: key, Data: slices.Clone(r.data), Version: r.version, UpdatedAt: r.updatedAt}
 }
 
+// docRecWith is a document record with room B for its data in the same
+// allocation.
+type docRecWith[B any] struct {
+	r   docRec
+	buf B
+}
+
+// newDocRec returns a record holding a copy of data: a small document's
+// bytes share the record's allocation (one allocation per write instead
+// of two), a larger one's get their own.
+func newDocRec(data []byte) *docRec {
+	var r *docRec
+	var buf []byte
+	switch n := len(data); {
+	case n <= 64:
+		w := &docRecWith[[64]byte]{}
+		r, buf = &w.r, w.buf[:]
+	case n <= 192:
+		w := &docRecWith[[192]byte]{}
+		r, buf = &w.r, w.buf[:]
+	case n <= 448:
+		w := &docRecWith[[448]byte]{}
+		r, buf = &w.r, w.buf[:]
+	default:
+		return &docRec{data: slices.Clone(data)}
+	}
+	r.data = buf[:copy(buf, data):len(data)]
+	return r
+}
+
 // written is the document a write returns: the stored record's metadata
 // with the caller's own data, which the store copied on the way in (so the
 // caller and the store never share bytes, without a second copy).
@@ -279,7 +309,8 @@ func (d *documents) InsertIndexed(ctx context.Context, coll, key string, data js
 	if c == nil {
 		c = t.s.st.newCollection(coll)
 	}
-	r := &docRec{data: slices.Clone(data), version: 1, updatedAt: t.now(), ix: encodeIx(key, entries)}
+	r := newDocRec(data)
+	r.version, r.updatedAt, r.ix = 1, t.now(), encodeIx(key, entries)
 	t.setDoc(c, key, nil, r)
 	return r.written(coll, key, data), nil
 }
@@ -301,7 +332,8 @@ func (d *documents) Update(ctx context.Context, coll, key string, expected int64
 	if cur.version != expected {
 		return store.Document{}, &es.VersionConflictError{Collection: coll, Key: key, Expected: expected, Actual: cur.version}
 	}
-	r := &docRec{data: slices.Clone(data), version: cur.version + 1, updatedAt: t.now(), ix: cur.ix}
+	r := newDocRec(data)
+	r.version, r.updatedAt, r.ix = cur.version+1, t.now(), cur.ix
 	t.setDoc(c, key, cur, r)
 	return r.written(coll, key, data), nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/eventspec/eventspec/es"
@@ -170,5 +171,26 @@ func TestUndoLogReusedAcrossUnits(t *testing.T) {
 	}
 	if _, err := store.Append(ctx, s, es.AppendRequest{Stream: "s", Events: []es.Event{{Type: "t", Data: data}}}); err != nil {
 		t.Fatalf("a unit after the large one: %v", err)
+	}
+}
+
+// TestDocRecSizes: a document of every size around the inline rooms reads
+// back exactly, its data cannot grow into the record's spare room, and a
+// small one costs one allocation.
+func TestDocRecSizes(t *testing.T) {
+	for _, n := range []int{2, 63, 64, 65, 191, 192, 193, 447, 448, 449, 4000} {
+		data := []byte(`"` + strings.Repeat("x", n-2) + `"`)
+		r := newDocRec(data)
+		if string(r.data) != string(data) || len(r.data) != n || (n <= 448 && cap(r.data) != n) {
+			t.Fatalf("size %d: record data %q (len %d, cap %d)", n, r.data, len(r.data), cap(r.data))
+		}
+		data[0] = '#'
+		if r.data[0] != '"' {
+			t.Fatalf("size %d: the record shares the caller's bytes", n)
+		}
+	}
+	small := []byte(`{"a":1}`)
+	if n := testing.AllocsPerRun(100, func() { _ = newDocRec(small) }); n != 1 {
+		t.Fatalf("a small record takes %v allocations, want 1", n)
 	}
 }
