@@ -3,7 +3,6 @@ package memstore
 import (
 	"context"
 	"hash/maphash"
-	"maps"
 	"slices"
 
 	"github.com/eventspec/eventspec/es"
@@ -91,6 +90,7 @@ func (l *eventLog) Append(ctx context.Context, req es.AppendRequest) (es.AppendR
 	if req.Condition != nil && st.conflicts(*req.Condition) {
 		return es.AppendResult{}, &es.ConditionFailedError{Condition: *req.Condition}
 	}
+	explicit := 0 // events with an explicit id
 	for i := range req.Events {
 		if id := req.Events[i].Metadata.EventID; id != "" {
 			if st.byID == nil {
@@ -99,6 +99,7 @@ func (l *eventLog) Append(ctx context.Context, req es.AppendRequest) (es.AppendR
 			if st.byID.has(st, id) {
 				return es.AppendResult{}, es.Errorf(es.CodeInvalidEvent, "events[%d].metadata.eventId %q is already in the log; event ids are unique", i, id)
 			}
+			explicit++
 		}
 	}
 
@@ -119,50 +120,27 @@ func (l *eventLog) Append(ctx context.Context, req es.AppendRequest) (es.AppendR
 		res.EventIDs, res.Positions = make([]string, n), make([]es.Position, n)
 	}
 	now := t.now()
-	dataN, tagN := 0, 0
-	for i := range req.Events {
-		dataN += len(req.Events[i].Data)
-		tagN += len(req.Events[i].Tags)
-	}
-	data := make([]byte, dataN)
-	var tags []es.Tag
-	if tagN > 0 {
-		tags = make([]es.Tag, tagN)
-	}
+	sec, nsec := now.Unix(), uint32(now.Nanosecond())
 	start := st.log.n
 	for i := range req.Events {
 		ev := es.WithDefaults(req.Events[i], s.ids)
-		if st.byID != nil {
-			if st.byID.has(st, ev.Metadata.EventID) {
-				// Explicit ids were checked above, so the id source
-				// minted an id already in the log (seen once the index
-				// exists): undo this append's events.
-				st.truncate(start)
-				if sp != nil && len(sp.pos) == 0 {
-					delete(st.streams, req.Stream)
-				}
-				return es.AppendResult{}, es.Errorf(es.CodeInternal, "memstore: the id source minted event id %q, which is already in the log", ev.Metadata.EventID)
+		if st.byID != nil && req.Events[i].Metadata.EventID == "" && st.mintedTaken(ev.Metadata.EventID, req.Events, explicit) {
+			// The id source minted an id already in the log (seen once
+			// the index exists) or given explicitly to this append:
+			// undo this append's events.
+			st.truncate(start)
+			if sp != nil && len(sp.pos) == 0 {
+				delete(st.streams, req.Stream)
 			}
-		}
-		d := copy(data, ev.Data)
-		ev.Data, data = data[:d:d], data[d:]
-		if len(ev.Tags) > 0 {
-			k := copy(tags, ev.Tags)
-			ev.Tags, tags = tags[:k:k], tags[k:]
-		} else {
-			ev.Tags = nil
-		}
-		if ev.Metadata.Extra != nil {
-			ev.Metadata.Extra = maps.Clone(ev.Metadata.Extra)
+			return es.AppendResult{}, es.Errorf(es.CodeInternal, "memstore: the id source minted event id %q, which is already in the log or in the append", ev.Metadata.EventID)
 		}
 		pos := es.Position(st.log.n + 1)
-		rec := st.log.grow()
-		rec.Event, rec.Position, rec.RecordedAt = ev, pos, now
+		var version es.Version
 		if sp != nil {
 			sp.pos = append(sp.pos, pos)
-			rec.StreamID = req.Stream
-			rec.StreamVersion = es.Version(len(sp.pos))
+			version = es.Version(len(sp.pos))
 		}
+		st.log.add(&ev, req.Stream, version, sec, nsec)
 		if st.byID != nil {
 			st.byID.add(ev.Metadata.EventID, pos)
 		}
@@ -201,12 +179,33 @@ func unindex[K comparable](m map[K]*postings, k K) {
 	}
 }
 
+// mintedTaken reports whether id, minted for an event of events (explicit
+// of which carry an id of their own), is already in the log or is one of
+// those explicit ids. Explicit ids are checked against the log before
+// anything is written and are unique within an append (es.AppendRequest.
+// Validate), so while writing only minted ids need a check. st.byID must
+// exist.
+func (st *state) mintedTaken(id string, events []es.Event, explicit int) bool {
+	if st.byID.has(st, id) {
+		return true
+	}
+	if explicit > 0 {
+		for j := range events {
+			if events[j].Metadata.EventID == id {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // truncate removes the events after the first n from the log and from
 // every index. Events are removed newest first, so each one is the last
 // entry of each of its postings lists.
 func (st *state) truncate(n int) {
+	var r es.Recorded
 	for i := st.log.n - 1; i >= n; i-- {
-		r := st.log.at(i)
+		st.log.peek(i, &r)
 		if r.StreamID != "" {
 			unindex(st.streams, r.StreamID)
 		}
@@ -226,7 +225,7 @@ func (st *state) truncate(n int) {
 func (st *state) indexEventIDs() {
 	st.byID = &idIndex{seed: maphash.MakeSeed(), mask: ^uint64(0), first: make(map[uint64]es.Position, st.log.n)}
 	for i := 0; i < st.log.n; i++ {
-		st.byID.add(st.log.at(i).Metadata.EventID, es.Position(i+1))
+		st.byID.add(st.log.eventID(i), es.Position(i+1))
 	}
 }
 
@@ -257,11 +256,11 @@ func (x *idIndex) has(st *state, id string) bool {
 	if !ok {
 		return false
 	}
-	if st.at(p).Metadata.EventID == id {
+	if st.log.eventID(int(p-1)) == id {
 		return true
 	}
 	for _, q := range x.more[h] {
-		if st.at(q).Metadata.EventID == id {
+		if st.log.eventID(int(q-1)) == id {
 			return true
 		}
 	}
@@ -298,44 +297,6 @@ func (x *idIndex) removeNewest(id string) {
 
 func (st *state) head() es.Position { return es.Position(st.log.n) }
 
-func (st *state) at(p es.Position) *es.Recorded { return st.log.at(int(p - 1)) }
-
-// export copies n recorded events, the i-th being at(i), so callers never
-// share memory with the log: one allocation for the events, one for all
-// their data and one for all their tags.
-func export(n int, at func(i int) *es.Recorded) []es.Recorded {
-	if n == 0 {
-		return nil
-	}
-	dataN, tagN := 0, 0
-	for i := 0; i < n; i++ {
-		r := at(i)
-		dataN += len(r.Data)
-		tagN += len(r.Tags)
-	}
-	out := make([]es.Recorded, n)
-	data := make([]byte, dataN)
-	var tags []es.Tag
-	if tagN > 0 {
-		tags = make([]es.Tag, tagN)
-	}
-	for i := range out {
-		r := at(i)
-		o := &out[i]
-		*o = *r
-		d := copy(data, r.Data)
-		o.Data, data = data[:d:d], data[d:]
-		if len(r.Tags) > 0 {
-			k := copy(tags, r.Tags)
-			o.Tags, tags = tags[:k:k], tags[k:]
-		}
-		if r.Metadata.Extra != nil {
-			o.Metadata.Extra = maps.Clone(r.Metadata.Extra)
-		}
-	}
-	return out
-}
-
 // ReadStream reads one stream; see store.StreamRead. A missing stream reads
 // as empty (nil).
 func (l *eventLog) ReadStream(ctx context.Context, stream es.StreamID, opts store.StreamRead) ([]es.Recorded, error) {
@@ -363,7 +324,7 @@ func (l *eventLog) ReadStream(ctx context.Context, stream es.StreamID, opts stor
 		if len(sel) > limit {
 			sel = sel[:limit]
 		}
-		return export(len(sel), func(i int) *es.Recorded { return st.at(sel[i]) }), nil
+		return st.log.export(len(sel), func(i int) int { return int(sel[i] - 1) }), nil
 	}
 	end := cur // versions < From, i.e. indexes < From-1+1
 	if opts.From > 0 && opts.From-1 < end {
@@ -372,7 +333,7 @@ func (l *eventLog) ReadStream(ctx context.Context, stream es.StreamID, opts stor
 	start := max(end-es.Version(limit), 0)
 	sel = sp.pos[start:end]
 	last := len(sel) - 1
-	return export(len(sel), func(i int) *es.Recorded { return st.at(sel[last-i]) }), nil
+	return st.log.export(len(sel), func(i int) int { return int(sel[last-i] - 1) }), nil
 }
 
 // StreamVersion returns the stream's version (0 when missing).
@@ -411,7 +372,7 @@ func (l *eventLog) ReadAll(ctx context.Context, opts store.LogRead) (store.LogPa
 	}
 	lo := int(opts.After)
 	hi := min(lo+limit, st.log.n)
-	page.Events = export(hi-lo, func(i int) *es.Recorded { return st.log.at(lo + i) })
+	page.Events = st.log.export(hi-lo, func(i int) int { return lo + i })
 	page.Next = es.Position(hi)
 	page.HasMore = hi < st.log.n
 	return page, nil
@@ -453,10 +414,13 @@ func (l *eventLog) ReadQuery(ctx context.Context, q es.Query, opts store.QueryRe
 		return cand[i]
 	}
 	var hits []es.Position
+	var r es.Recorded
 	for i := 0; i < n; i++ {
 		p := posAt(i)
-		if !all && !q.Matches(st.at(p).Event) {
-			continue
+		if !all {
+			if st.log.peek(int(p-1), &r); !q.Matches(r.Event) {
+				continue
+			}
 		}
 		if opts.Limit > 0 && len(hits) == opts.Limit {
 			res.Complete = false
@@ -464,7 +428,7 @@ func (l *eventLog) ReadQuery(ctx context.Context, q es.Query, opts store.QueryRe
 		}
 		hits = append(hits, p)
 	}
-	res.Events = export(len(hits), func(i int) *es.Recorded { return st.at(hits[i]) })
+	res.Events = st.log.export(len(hits), func(i int) int { return int(hits[i] - 1) })
 	return res, nil
 }
 
@@ -534,9 +498,10 @@ func (st *state) conflicts(c es.AppendCondition) bool {
 	if c.After != nil {
 		after = *c.After
 	}
+	var r es.Recorded
 	if c.FailIfEventsMatch.IsAll() {
 		for p := after + 1; p <= st.head(); p++ {
-			if c.ConflictsWith(st.at(p).Event, p) {
+			if st.log.peek(int(p-1), &r); c.ConflictsWith(r.Event, p) {
 				return true
 			}
 		}
@@ -545,7 +510,7 @@ func (st *state) conflicts(c es.AppendCondition) bool {
 	var buf [4][]es.Position
 	for _, l := range st.candidateLists(c.FailIfEventsMatch, after, buf[:0]) {
 		for _, p := range l {
-			if c.ConflictsWith(st.at(p).Event, p) {
+			if st.log.peek(int(p-1), &r); c.ConflictsWith(r.Event, p) {
 				return true
 			}
 		}
@@ -564,48 +529,4 @@ func (l *eventLog) IdempotencyAudits(ctx context.Context, key string) ([]store.I
 	}
 	defer t.s.mu.Unlock()
 	return slices.Clone(t.s.st.audits[key]), nil
-}
-
-// chunkBits sets the size of the log's chunks: 1<<chunkBits records.
-const chunkBits = 10
-
-// recLog is the global log, kept in fixed-size chunks so that growing it
-// never copies (or makes the garbage collector rescan) what is stored.
-type recLog struct {
-	chunks [][]es.Recorded
-	n      int
-}
-
-// at returns the i-th record (0-based; position i+1).
-func (l *recLog) at(i int) *es.Recorded { return &l.chunks[i>>chunkBits][i&(1<<chunkBits-1)] }
-
-// grow adds a zero record at the end of the log and returns it to be
-// filled in place.
-func (l *recLog) grow() *es.Recorded {
-	c := l.n >> chunkBits
-	if c == len(l.chunks) {
-		capacity := 1 << chunkBits
-		if c == 0 {
-			capacity = 16 // small stores stay small; the first chunk grows
-		}
-		l.chunks = append(l.chunks, make([]es.Recorded, 0, capacity))
-	}
-	l.chunks[c] = append(l.chunks[c], es.Recorded{})
-	l.n++
-	return &l.chunks[c][len(l.chunks[c])-1]
-}
-
-// truncate keeps the first n records.
-func (l *recLog) truncate(n int) {
-	for l.n > n {
-		c := (l.n - 1) >> chunkBits
-		keep := max(n-c<<chunkBits, 0)
-		clear(l.chunks[c][keep:])
-		l.chunks[c] = l.chunks[c][:keep]
-		l.n = c<<chunkBits + keep
-		if keep == 0 && c > 0 {
-			l.chunks[c] = nil
-			l.chunks = l.chunks[:c]
-		}
-	}
 }

@@ -41,7 +41,7 @@ func TestEventIDIndexWithCollisions(t *testing.T) {
 					t.Fatalf("%s: index holds %d positions, log has %d events", step, n, st.log.n)
 				}
 				for i := 0; i < st.log.n; i++ {
-					if id := st.log.at(i).Metadata.EventID; !st.byID.has(st, id) {
+					if id := st.log.eventID(i); !st.byID.has(st, id) {
 						t.Fatalf("%s: stored id %q not found", step, id)
 					}
 				}
