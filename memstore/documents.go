@@ -182,19 +182,30 @@ type docRecWith[B any] struct {
 
 // newDocRec returns a record holding a copy of data: a small document's
 // bytes share the record's allocation (one allocation per write instead
-// of two), a larger one's get their own.
+// of two), a larger one's get their own. The rooms fill the allocator's
+// size classes with a 72-byte docRec (128, 176, 208, 256, 320 and 448
+// bytes), so the shared allocation is no larger than the two it replaces.
 func newDocRec(data []byte) *docRec {
 	var r *docRec
 	var buf []byte
 	switch n := len(data); {
-	case n <= 64:
-		w := &docRecWith[[64]byte]{}
+	case n <= 56:
+		w := &docRecWith[[56]byte]{}
 		r, buf = &w.r, w.buf[:]
-	case n <= 192:
-		w := &docRecWith[[192]byte]{}
+	case n <= 104:
+		w := &docRecWith[[104]byte]{}
 		r, buf = &w.r, w.buf[:]
-	case n <= 448:
-		w := &docRecWith[[448]byte]{}
+	case n <= 136:
+		w := &docRecWith[[136]byte]{}
+		r, buf = &w.r, w.buf[:]
+	case n <= 184:
+		w := &docRecWith[[184]byte]{}
+		r, buf = &w.r, w.buf[:]
+	case n <= 248:
+		w := &docRecWith[[248]byte]{}
+		r, buf = &w.r, w.buf[:]
+	case n <= 376:
+		w := &docRecWith[[376]byte]{}
 		r, buf = &w.r, w.buf[:]
 	default:
 		return &docRec{data: slices.Clone(data)}

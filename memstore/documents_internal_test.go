@@ -178,10 +178,10 @@ func TestUndoLogReusedAcrossUnits(t *testing.T) {
 // back exactly, its data cannot grow into the record's spare room, and a
 // small one costs one allocation.
 func TestDocRecSizes(t *testing.T) {
-	for _, n := range []int{2, 63, 64, 65, 191, 192, 193, 447, 448, 449, 4000} {
+	for _, n := range []int{2, 55, 56, 57, 104, 105, 136, 137, 184, 185, 248, 249, 376, 377, 4000} {
 		data := []byte(`"` + strings.Repeat("x", n-2) + `"`)
 		r := newDocRec(data)
-		if string(r.data) != string(data) || len(r.data) != n || (n <= 448 && cap(r.data) != n) {
+		if string(r.data) != string(data) || len(r.data) != n || (n <= 376 && cap(r.data) != n) {
 			t.Fatalf("size %d: record data %q (len %d, cap %d)", n, r.data, len(r.data), cap(r.data))
 		}
 		data[0] = '#'
