@@ -149,7 +149,13 @@ func DeciderHandler[S, C, E any](cfg DeciderConfig[S, C, E]) (command.Handler, e
 		default:
 			return command.HandlerResult{}, es.Errorf(decider.CodeInvalidOutcome, "decider %q returned unknown outcome %q", d.Name, out.Status)
 		}
-		events := make([]es.Event, len(out.Events))
+		// The events and the expected version the result points to share
+		// one allocation.
+		out1 := &outcome{expected: version}
+		events := out1.one[:]
+		if len(out.Events) != 1 {
+			events = make([]es.Event, len(out.Events))
+		}
 		for i, e := range out.Events {
 			if events[i], err = cfg.Codec.Encode(e); err != nil {
 				return command.HandlerResult{}, err
@@ -159,8 +165,7 @@ func DeciderHandler[S, C, E any](cfg DeciderConfig[S, C, E]) (command.Handler, e
 			if len(events) != 1 {
 				return command.HandlerResult{}, es.Errorf(decider.CodeInvalidOutcome, "decider %q: a failure must carry exactly one event, got %d", d.Name, len(events))
 			}
-			expected := version // a copy, so that version itself stays off the heap
-			return command.Failed(out.Reason, events[0], &expected, out.Context), nil
+			return command.Failed(out.Reason, events[0], &out1.expected, out.Context), nil
 		}
 		for _, e := range out.Events {
 			state = d.Evolve(state, e)
@@ -175,8 +180,17 @@ func DeciderHandler[S, C, E any](cfg DeciderConfig[S, C, E]) (command.Handler, e
 			// load finds other bytes or another version and decodes.
 			cache.put(agg.Stream, version+int64(len(events)), raw, state)
 		}
-		return command.Success(out.Data, version+int64(len(events)), events...).WithState(raw).WithExpectedVersion(version), nil
+		res := command.Success(out.Data, version+int64(len(events)), events...).WithState(raw)
+		res.ExpectedVersion = &out1.expected
+		return res, nil
 	}, nil
+}
+
+// outcome is the memory of a decider handler's result: room for the usual
+// single event and the expected version the result points to.
+type outcome struct {
+	one      [1]es.Event
+	expected int64
 }
 
 // FromDecider adapts a handler built by the decider handler factory
