@@ -6,46 +6,34 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unsafe"
 
+	"github.com/eventspec/eventspec/es"
 	"github.com/eventspec/eventspec/store"
 )
 
 // commandLog is a tx seen as store.CommandLog.
 //
-// Records are held typed, never as JSON. A record's strings (ids, names,
-// cursor, payload) are copied into one string when it is written, so a
-// record costs one allocation for its bytes and holds few pointers for the
-// garbage collector; records read back get fresh Payload, Result and
-// EventIDs (their strings may share the store's immutable bytes).
+// Records are held typed, never as JSON, and without pointers (see
+// cmdstore.go): a record's strings, payload, result and event ids are
+// copied into the log's byte chunks when it is written, its times are
+// packed, and it is addressed by index. Records read back get fresh
+// Payload, Result and EventIDs; their strings share the store's bytes,
+// which are never written again.
 //
 // Listings return a non-nil slice (empty when nothing matches), and a
 // correlation record's EventIDs read back as a non-nil slice: a record
 // written with nil or empty EventIDs reads back []string{}.
 type commandLog tx
 
-// Command record fields packed in cmdRec.s, in this order.
+// Every length a record stores fits its field (validation bounds them):
+// these constants fail to compile otherwise.
 const (
-	cfCommandID = iota
-	cfCommandType
-	cfTargetContext
-	cfUserID
-	cfCorrelationID
-	cfCausationID
-	cfCursor
-	cfPayload
-	cmdFields
+	_ = uint8(store.MaxCommandIDBytes) // command, correlation, causation, user and event ids
+	_ = uint16(es.MaxNameBytes)        // command type, target and bounded contexts, cursor
+	_ = uint32(es.MaxPayloadBytes)     // payload, result
 )
 
-// Correlation record fields packed in corrRec.s, in this order.
-const (
-	rfCommandID = iota
-	rfCommandType
-	rfBoundedContext
-	corrFields
-)
-
-// statuses names a cmdRec's status; the index is cmdRec.status.
+// statuses names a cmdSlot's status; the index is cmdSlot.status.
 var statuses = [...]string{store.CommandPending, store.CommandExecuted, store.CommandRejected, store.CommandFailed}
 
 // statusCode returns the index of status in statuses (validated input is
@@ -61,75 +49,160 @@ func statusCode(status string) uint8 {
 
 const statusPending = 0
 
-// cmdRec is a stored command record. Its strings are packed in s, the i-th
-// ending at end[i] (field); only completion changes a record in place
-// (status, result, executedAt), and its undo puts it back to pending.
-type cmdRec struct {
-	s   string
-	end [cmdFields]uint32
-	// result is the completion's result ("" for none).
-	result string
-	status uint8
-	// timestamp, executedAt and expiresAt are kept as given.
-	timestamp, executedAt, expiresAt time.Time
+// cmdSlot is a stored command record without its bytes. They sit in arena
+// chunk `chunk` from offset off, in this order: command id, cursor,
+// correlation id, command type, target context, user id, causation id,
+// payload. The result (none when result.n is 0) is a piece apart, as a
+// completion sets it. Only completion changes a record in place (status,
+// result, executedAt), and its undo puts it back to pending.
+type cmdSlot struct {
+	timestamp, executedAt, expiresAt ptime
 	ttl                              time.Duration
+	chunk, off                       uint32
+	result                           clPiece
+	payload                          uint32
+	typ, target, cursor              uint16
+	id, corr, user, caus             uint8
+	status                           uint8
 }
 
-func (r *cmdRec) field(i int) string {
-	var start uint32
-	if i > 0 {
-		start = r.end[i-1]
-	}
-	return r.s[start:r.end[i]]
+// corrSlot is a stored correlation record without its bytes: command id,
+// command type and bounded context in arena chunk `chunk` from offset off,
+// and its event ids in the piece ev, each preceded by its length in one
+// byte. A merge points ev at a new piece; nothing else changes in place.
+type corrSlot struct {
+	createdAt, expiresAt ptime
+	ttl                  time.Duration
+	chunk, off           uint32
+	ev                   clPiece
+	typ, bc              uint16
+	id                   uint8
 }
 
-func (r *cmdRec) id() string     { return r.field(cfCommandID) }
-func (r *cmdRec) cursor() string { return r.field(cfCursor) }
+// idPair is what the command log holds of one command id: the indexes of
+// its command record and of its correlation record (0: none; not both).
+type idPair struct {
+	cmd, corr uint32
+}
 
-// export returns the record with a fresh Payload and Result.
-func (r *cmdRec) export() store.CommandRecord {
-	c := store.CommandRecord{
-		CommandID:         r.field(cfCommandID),
-		CommandType:       r.field(cfCommandType),
-		TargetContext:     r.field(cfTargetContext),
-		Payload:           json.RawMessage(r.field(cfPayload)),
-		UserID:            r.field(cfUserID),
-		CorrelationID:     r.field(cfCorrelationID),
-		CausationID:       r.field(cfCausationID),
-		Timestamp:         r.timestamp,
-		CorrelationCursor: r.field(cfCursor),
-		Status:            statuses[r.status],
-		ExecutedAt:        r.executedAt,
-		TTL:               r.ttl,
-		ExpiresAt:         r.expiresAt,
+// corrSeq holds a correlation id's command records in ascending cursor
+// order: one alone in one (most correlation ids have one command), else
+// all of them (at least two) in cmdLog.seqs[many-1].
+type corrSeq struct {
+	one, many uint32
+}
+
+// cmdLog is the command log's storage.
+type cmdLog struct {
+	arena clArena
+	cmds  slots[cmdSlot]
+	corrs slots[corrSlot]
+	times times
+
+	// ids maps a command id to its records: one index for both kinds, so
+	// an insert with its correlation record hashes the id once.
+	ids hindex[idPair]
+	// byCorr maps a correlation id to its command records. It is filed
+	// lazily: a new record waits in unfiled, in insertion order, until a
+	// listing by correlation or a removal needs byCorr complete (fileAll).
+	// Listing by correlation is rare next to inserting, and most
+	// correlation ids have one command, so most records never cost an
+	// index insert until someone asks.
+	byCorr  hindex[corrSeq]
+	seqs    [][]uint32 // the record lists of byCorr; nil: free
+	seqFree []uint32   // free entries of seqs, plus one
+	unfiled []uint32
+	// cmdExpiry holds the final records (pending ones are never deleted)
+	// by (ExpiresAt, CommandID).
+	cmdExpiry queue[uint32]
+
+	// byContext holds each bounded context's correlation records by
+	// (CreatedAt, CommandID); its keys are copies.
+	byContext map[string]*queue[uint32]
+	// corrExpiry holds every correlation record by (ExpiresAt, CommandID).
+	corrExpiry queue[uint32]
+
+	// The orders of the indexes, bound to the log once.
+	byCursor, byCmdExpiry, byCreated, byCorrExpiry func(a, b uint32) int
+}
+
+func (l *cmdLog) init() {
+	l.arena.cur = -1
+	l.ids.init(func(e idPair) string {
+		if e.cmd != 0 {
+			return l.cmdID(e.cmd)
+		}
+		return l.corrID(e.corr)
+	})
+	l.byCorr.init(func(v corrSeq) string {
+		r := v.one
+		if v.many != 0 {
+			r = l.seqs[v.many-1][0]
+		}
+		return l.cmdCorrID(r)
+	})
+	l.byContext = make(map[string]*queue[uint32])
+	l.byCursor, l.byCmdExpiry = l.cmpCursor, l.cmpCmdExpiry
+	l.byCreated, l.byCorrExpiry = l.cmpCreated, l.cmpCorrExpiry
+}
+
+// The strings of a command record and of a correlation record that the
+// indexes need, sharing the arena's bytes.
+
+func (l *cmdLog) cmdID(r uint32) string {
+	s := l.cmds.at(r)
+	return l.arena.at(s.chunk, s.off, uint32(s.id))
+}
+
+func (l *cmdLog) cmdCursor(r uint32) string {
+	s := l.cmds.at(r)
+	return l.arena.at(s.chunk, s.off+uint32(s.id), uint32(s.cursor))
+}
+
+func (l *cmdLog) cmdCorrID(r uint32) string {
+	s := l.cmds.at(r)
+	return l.arena.at(s.chunk, s.off+uint32(s.id)+uint32(s.cursor), uint32(s.corr))
+}
+
+func (l *cmdLog) corrID(c uint32) string {
+	s := l.corrs.at(c)
+	return l.arena.at(s.chunk, s.off, uint32(s.id))
+}
+
+func (l *cmdLog) corrContext(c uint32) string {
+	s := l.corrs.at(c)
+	return l.arena.at(s.chunk, s.off+uint32(s.id)+uint32(s.typ), uint32(s.bc))
+}
+
+// take splits the first n bytes off b as a string sharing them.
+func take(b []byte, n int) (string, []byte) {
+	return arenaString(b[:n]), b[n:]
+}
+
+// exportCmd returns command record r with a fresh Payload and Result.
+func (l *cmdLog) exportCmd(r uint32) store.CommandRecord {
+	s := l.cmds.at(r)
+	b := l.arena.chunks[s.chunk][s.off:]
+	var c store.CommandRecord
+	c.CommandID, b = take(b, int(s.id))
+	c.CorrelationCursor, b = take(b, int(s.cursor))
+	c.CorrelationID, b = take(b, int(s.corr))
+	c.CommandType, b = take(b, int(s.typ))
+	c.TargetContext, b = take(b, int(s.target))
+	c.UserID, b = take(b, int(s.user))
+	c.CausationID, b = take(b, int(s.caus))
+	payload, _ := take(b, int(s.payload))
+	c.Payload = json.RawMessage(payload)
+	c.Timestamp = l.times.unpack(s.timestamp, r, tfCmdTimestamp)
+	c.Status = statuses[s.status]
+	if s.result.n > 0 {
+		c.Result = json.RawMessage(l.arena.str(s.result))
 	}
-	if r.result != "" {
-		c.Result = json.RawMessage(r.result)
-	}
+	c.ExecutedAt = l.times.unpack(s.executedAt, r, tfCmdExecuted)
+	c.TTL = s.ttl
+	c.ExpiresAt = l.times.unpack(s.expiresAt, r, tfCmdExpires)
 	return c
 }
-
-// corrRec is a stored correlation record: its strings packed in s (see
-// cmdRec), its event ids in ev, each preceded by its length in one byte
-// (ids are at most store.MaxCommandIDBytes long). A merge installs a new
-// ev; nothing else changes in place.
-type corrRec struct {
-	s                    string
-	end                  [corrFields]uint32
-	ev                   string
-	createdAt, expiresAt time.Time
-	ttl                  time.Duration
-}
-
-func (c *corrRec) field(i int) string {
-	var start uint32
-	if i > 0 {
-		start = c.end[i-1]
-	}
-	return c.s[start:c.end[i]]
-}
-
-func (c *corrRec) id() string { return c.field(rfCommandID) }
 
 // eventCount returns the number of ids encoded in ev.
 func eventCount(ev string) int {
@@ -152,40 +225,36 @@ func hasEvent(ev, id string) bool {
 	return false
 }
 
-// export returns the record with a fresh EventIDs (never nil).
-func (c *corrRec) export() store.CorrelationRecord {
-	ids := make([]string, 0, eventCount(c.ev))
-	for i := 0; i < len(c.ev); {
-		n := int(c.ev[i])
-		ids = append(ids, c.ev[i+1:i+1+n])
+// exportCorr returns correlation record c with a fresh EventIDs (never
+// nil).
+func (l *cmdLog) exportCorr(c uint32) store.CorrelationRecord {
+	s := l.corrs.at(c)
+	b := l.arena.chunks[s.chunk][s.off:]
+	var o store.CorrelationRecord
+	o.CommandID, b = take(b, int(s.id))
+	o.CommandType, b = take(b, int(s.typ))
+	o.BoundedContext, _ = take(b, int(s.bc))
+	ev := l.arena.str(s.ev)
+	o.EventIDs = make([]string, 0, eventCount(ev))
+	for i := 0; i < len(ev); {
+		n := int(ev[i])
+		o.EventIDs = append(o.EventIDs, ev[i+1:i+1+n])
 		i += 1 + n
 	}
-	return store.CorrelationRecord{
-		CommandID:      c.field(rfCommandID),
-		EventIDs:       ids,
-		CommandType:    c.field(rfCommandType),
-		BoundedContext: c.field(rfBoundedContext),
-		CreatedAt:      c.createdAt,
-		TTL:            c.ttl,
-		ExpiresAt:      c.expiresAt,
-	}
+	o.CreatedAt = l.times.unpack(s.createdAt, c, tfCorrCreated)
+	o.TTL = s.ttl
+	o.ExpiresAt = l.times.unpack(s.expiresAt, c, tfCorrExpires)
+	return o
 }
 
-// cmdPair is a command record and its correlation record written by one
-// InsertCommand: one allocation for both (and one for their strings).
-type cmdPair struct {
-	cmd  cmdRec
-	corr corrRec
+// cmdSize returns the size of rec's bytes but its result.
+func cmdSize(rec *store.CommandRecord) int {
+	return len(rec.CommandID) + len(rec.CorrelationCursor) + len(rec.CorrelationID) + len(rec.CommandType) +
+		len(rec.TargetContext) + len(rec.UserID) + len(rec.CausationID) + len(rec.Payload)
 }
 
-// cmdBytes returns how many bytes rec's packed strings take.
-func cmdBytes(rec *store.CommandRecord) int {
-	return len(rec.CommandID) + len(rec.CommandType) + len(rec.TargetContext) + len(rec.UserID) +
-		len(rec.CorrelationID) + len(rec.CausationID) + len(rec.CorrelationCursor) + len(rec.Payload)
-}
-
-// corrBytes returns how many bytes c's packed strings and event ids take.
-func corrBytes(c *store.CorrelationRecord) int {
+// corrSize returns the size of c's bytes, event ids included.
+func corrSize(c *store.CorrelationRecord) int {
 	n := len(c.CommandID) + len(c.CommandType) + len(c.BoundedContext)
 	for _, id := range c.EventIDs {
 		n += 1 + len(id)
@@ -193,136 +262,103 @@ func corrBytes(c *store.CorrelationRecord) int {
 	return n
 }
 
-// packer writes fields into a byte slice whose capacity is their exact
-// size and records where each ends.
-type packer struct {
-	b []byte
-}
-
-func (p *packer) put(ends []uint32, i int, s string) {
-	p.b = append(p.b, s...)
-	ends[i] = uint32(len(p.b))
-}
-
-// str returns the packed bytes as a string without copying them: the
-// bytes come from a slab and are never written again.
-func (p *packer) str() string { return unsafe.String(unsafe.SliceData(p.b), len(p.b)) }
-
-// packCmd writes rec's strings and sets r's fields from rec; the ends are
-// relative to base (where rec's strings start in the buffer).
-func (p *packer) packCmd(r *cmdRec, rec *store.CommandRecord) {
-	base := len(p.b)
-	e := r.end[:]
-	p.put(e, cfCommandID, rec.CommandID)
-	p.put(e, cfCommandType, rec.CommandType)
-	p.put(e, cfTargetContext, rec.TargetContext)
-	p.put(e, cfUserID, rec.UserID)
-	p.put(e, cfCorrelationID, rec.CorrelationID)
-	p.put(e, cfCausationID, rec.CausationID)
-	p.put(e, cfCursor, rec.CorrelationCursor)
-	p.b = append(p.b, rec.Payload...)
-	e[cfPayload] = uint32(len(p.b))
-	for i := range e {
-		e[i] -= uint32(base)
+// newRecords stores a copy of rec and, when corr is not nil, of corr (in
+// the indexes of neither), their bytes in one piece of the arena, and
+// returns their indexes (c is 0 without corr).
+func (l *cmdLog) newRecords(rec *store.CommandRecord, corr *store.CorrelationRecord) (r, c uint32) {
+	size := cmdSize(rec) + len(rec.Result)
+	if corr != nil {
+		size += corrSize(corr)
 	}
-	r.status = statusCode(rec.Status)
-	r.timestamp, r.executedAt, r.expiresAt, r.ttl = rec.Timestamp, rec.ExecutedAt, rec.ExpiresAt, rec.TTL
+	b, chunk, off := l.arena.reserve(size)
+	p := copy(b, rec.CommandID)
+	p += copy(b[p:], rec.CorrelationCursor)
+	p += copy(b[p:], rec.CorrelationID)
+	p += copy(b[p:], rec.CommandType)
+	p += copy(b[p:], rec.TargetContext)
+	p += copy(b[p:], rec.UserID)
+	p += copy(b[p:], rec.CausationID)
+	p += copy(b[p:], rec.Payload)
+	r = l.cmds.alloc()
+	s := l.cmds.at(r)
+	*s = cmdSlot{
+		ttl: rec.TTL, chunk: chunk, off: off, payload: uint32(len(rec.Payload)),
+		typ: uint16(len(rec.CommandType)), target: uint16(len(rec.TargetContext)), cursor: uint16(len(rec.CorrelationCursor)),
+		id: uint8(len(rec.CommandID)), corr: uint8(len(rec.CorrelationID)), user: uint8(len(rec.UserID)), caus: uint8(len(rec.CausationID)),
+		status: statusCode(rec.Status),
+	}
+	l.arena.ref(chunk)
+	if len(rec.Result) > 0 {
+		s.result = clPiece{chunk, off + uint32(p), uint32(len(rec.Result))}
+		p += copy(b[p:], rec.Result)
+		l.arena.ref(chunk)
+	}
+	s.timestamp = l.times.pack(rec.Timestamp, r, tfCmdTimestamp)
+	s.executedAt = l.times.pack(rec.ExecutedAt, r, tfCmdExecuted)
+	s.expiresAt = l.times.pack(rec.ExpiresAt, r, tfCmdExpires)
+	if corr != nil {
+		c = l.fillCorr(corr, b[p:], chunk, off+uint32(p))
+	}
+	return r, c
 }
 
-// packCorr is packCmd for a correlation record; its event ids follow its
-// fields.
-func (p *packer) packCorr(c *corrRec, rec *store.CorrelationRecord) {
-	base := len(p.b)
-	e := c.end[:]
-	p.put(e, rfCommandID, rec.CommandID)
-	p.put(e, rfCommandType, rec.CommandType)
-	p.put(e, rfBoundedContext, rec.BoundedContext)
-	for i := range e {
-		e[i] -= uint32(base)
-	}
+// newCorr stores a copy of rec (in no index) and returns its index.
+func (l *cmdLog) newCorr(rec *store.CorrelationRecord) uint32 {
+	b, chunk, off := l.arena.reserve(corrSize(rec))
+	return l.fillCorr(rec, b, chunk, off)
+}
+
+// fillCorr writes rec's bytes to b, which is at off in chunk, and stores
+// a correlation record of them.
+func (l *cmdLog) fillCorr(rec *store.CorrelationRecord, b []byte, chunk, off uint32) uint32 {
+	p := copy(b, rec.CommandID)
+	p += copy(b[p:], rec.CommandType)
+	p += copy(b[p:], rec.BoundedContext)
+	main := p
 	for _, id := range rec.EventIDs {
-		p.b = append(append(p.b, byte(len(id))), id...)
+		b[p] = byte(len(id))
+		p += 1 + copy(b[p+1:], id)
 	}
-	c.createdAt, c.expiresAt, c.ttl = rec.CreatedAt, rec.ExpiresAt, rec.TTL
-}
-
-// slab hands out the memory of records: pieces of large byte chunks for
-// their packed strings and slots of record arrays for the records
-// themselves, so that storing a record costs no allocation of its own.
-// Everything handed out is written once and then only read; the space of
-// a record that is rolled back or deleted is never reused, and a chunk is
-// freed by the garbage collector once nothing points into it.
-type slab struct {
-	bytes []byte    // the rest of the current byte chunk
-	pairs []cmdPair // the rest of the current record array
-}
-
-const (
-	slabBytes = 32 << 10 // a byte chunk
-	slabPiece = 2 << 10  // a larger piece gets an allocation of its own
-	slabPairs = 64       // records per record array
-)
-
-// packer returns a packer for n bytes.
-func (sl *slab) packer(n int) packer {
-	if n > slabPiece {
-		return packer{b: make([]byte, 0, n)}
+	c := l.corrs.alloc()
+	s := l.corrs.at(c)
+	*s = corrSlot{
+		ttl: rec.TTL, chunk: chunk, off: off,
+		typ: uint16(len(rec.CommandType)), bc: uint16(len(rec.BoundedContext)), id: uint8(len(rec.CommandID)),
 	}
-	if cap(sl.bytes) < n {
-		sl.bytes = make([]byte, slabBytes)
+	l.arena.ref(chunk)
+	if p > main {
+		s.ev = clPiece{chunk, off + uint32(main), uint32(p - main)}
+		l.arena.ref(chunk)
 	}
-	b := sl.bytes[:0:n]
-	sl.bytes = sl.bytes[n:]
-	return packer{b: b}
-}
-
-// pair returns a zero command-and-correlation record pair.
-func (sl *slab) pair() *cmdPair {
-	if len(sl.pairs) == 0 {
-		sl.pairs = make([]cmdPair, slabPairs)
-	}
-	pr := &sl.pairs[0]
-	sl.pairs = sl.pairs[1:]
-	return pr
-}
-
-// newCmd returns a command record holding a copy of rec.
-func (sl *slab) newCmd(rec *store.CommandRecord) *cmdRec {
-	r := &sl.pair().cmd
-	p := sl.packer(cmdBytes(rec) + len(rec.Result))
-	p.packCmd(r, rec)
-	p.b = append(p.b, rec.Result...) // last, in the same piece (a completion replaces it)
-	s := p.str()
-	end := len(s) - len(rec.Result)
-	r.s, r.result = s[:end], s[end:]
-	return r
-}
-
-// newCorr returns a correlation record holding a copy of rec.
-func (sl *slab) newCorr(rec *store.CorrelationRecord) *corrRec {
-	c := &sl.pair().corr
-	p := sl.packer(corrBytes(rec))
-	p.packCorr(c, rec)
-	s := p.str()
-	c.s, c.ev = s[:c.end[corrFields-1]], s[c.end[corrFields-1]:]
+	s.createdAt = l.times.pack(rec.CreatedAt, c, tfCorrCreated)
+	s.expiresAt = l.times.pack(rec.ExpiresAt, c, tfCorrExpires)
 	return c
 }
 
-// newPair returns a command record and a correlation record in one pair,
-// their strings in one piece.
-func (sl *slab) newPair(rec *store.CommandRecord, corr *store.CorrelationRecord) (*cmdRec, *corrRec) {
-	pr := sl.pair()
-	r, c := &pr.cmd, &pr.corr
-	p := sl.packer(cmdBytes(rec) + corrBytes(corr) + len(rec.Result))
-	p.packCmd(r, rec)
-	p.packCorr(c, corr)
-	p.b = append(p.b, rec.Result...) // last, in the same piece (a completion replaces it)
-	s := p.str()
-	cmdEnd := int(r.end[cmdFields-1])
-	corrEnd := cmdEnd + int(c.end[corrFields-1])
-	evEnd := len(s) - len(rec.Result)
-	r.s, c.s, c.ev, r.result = s[:cmdEnd], s[cmdEnd:corrEnd], s[corrEnd:evEnd], s[evEnd:]
-	return r, c
+// freeCmd gives back the space of command record r, which is in no index
+// and in no undo entry.
+func (l *cmdLog) freeCmd(r uint32) {
+	s := l.cmds.at(r)
+	l.arena.unref(s.chunk)
+	if s.result.n > 0 {
+		l.arena.unref(s.result.chunk)
+	}
+	l.times.drop(s.timestamp, r, tfCmdTimestamp)
+	l.times.drop(s.executedAt, r, tfCmdExecuted)
+	l.times.drop(s.expiresAt, r, tfCmdExpires)
+	l.cmds.release(r)
+}
+
+// freeCorr is freeCmd for correlation record c.
+func (l *cmdLog) freeCorr(c uint32) {
+	s := l.corrs.at(c)
+	l.arena.unref(s.chunk)
+	if s.ev.n > 0 {
+		l.arena.unref(s.ev.chunk)
+	}
+	l.times.drop(s.createdAt, c, tfCorrCreated)
+	l.times.drop(s.expiresAt, c, tfCorrExpires)
+	l.corrs.release(c)
 }
 
 // queue is a list kept in ascending order (by the cmp its methods are
@@ -394,208 +430,178 @@ func (q *queue[T]) remove(x T, cmp func(a, b T) int) {
 	}
 }
 
-// cmdSeq holds a correlation id's command records in ascending cursor
-// order: one alone in one (most correlation ids have one command, and a map
-// value holds it without an allocation), else all in many.
-type cmdSeq struct {
-	one  *cmdRec
-	many []*cmdRec
-}
-
 // The orders of the indexes. Ties (equal cursor, time) fall to the
 // command id, unique in each index.
-func byCursor(a, b *cmdRec) int {
-	if c := strings.Compare(a.cursor(), b.cursor()); c != 0 {
+
+func (l *cmdLog) cmpCursor(a, b uint32) int {
+	if c := strings.Compare(l.cmdCursor(a), l.cmdCursor(b)); c != 0 {
 		return c
 	}
-	return strings.Compare(a.id(), b.id())
+	return strings.Compare(l.cmdID(a), l.cmdID(b))
 }
 
-func byCmdExpiry(a, b *cmdRec) int {
-	if c := a.expiresAt.Compare(b.expiresAt); c != 0 {
+func (l *cmdLog) cmpCmdExpiry(a, b uint32) int {
+	if c := l.times.compare(l.cmds.at(a).expiresAt, a, tfCmdExpires, l.cmds.at(b).expiresAt, b, tfCmdExpires); c != 0 {
 		return c
 	}
-	return strings.Compare(a.id(), b.id())
+	return strings.Compare(l.cmdID(a), l.cmdID(b))
 }
 
-func byCreated(a, b *corrRec) int {
-	if c := a.createdAt.Compare(b.createdAt); c != 0 {
+func (l *cmdLog) cmpCreated(a, b uint32) int {
+	if c := l.times.compare(l.corrs.at(a).createdAt, a, tfCorrCreated, l.corrs.at(b).createdAt, b, tfCorrCreated); c != 0 {
 		return c
 	}
-	return strings.Compare(a.id(), b.id())
+	return strings.Compare(l.corrID(a), l.corrID(b))
 }
 
-func byCorrExpiry(a, b *corrRec) int {
-	if c := a.expiresAt.Compare(b.expiresAt); c != 0 {
+func (l *cmdLog) cmpCorrExpiry(a, b uint32) int {
+	if c := l.times.compare(l.corrs.at(a).expiresAt, a, tfCorrExpires, l.corrs.at(b).expiresAt, b, tfCorrExpires); c != 0 {
 		return c
 	}
-	return strings.Compare(a.id(), b.id())
+	return strings.Compare(l.corrID(a), l.corrID(b))
 }
 
-// idEntry is what the command log holds of one command id: its command
-// record and its correlation record (either may be nil, not both).
-type idEntry struct {
-	cmd  *cmdRec
-	corr *corrRec
-}
-
-// cmdLog is the command log's storage.
-type cmdLog struct {
-	// ids maps a command id to its records: one map for both kinds, so an
-	// insert with its correlation record hashes the id once. The key is a
-	// string of one of the records (rekeyed when that one leaves).
-	ids map[string]idEntry
-	// byCorr maps a correlation id to its records. The key is a string of
-	// one of them (rekeyed when that one leaves), so it keeps no deleted
-	// record's bytes alive. It is filed lazily: a new record waits in
-	// unfiled, in insertion order, until a listing by correlation or a
-	// removal needs byCorr complete (fileAll). Listing by correlation is
-	// rare next to inserting, and most correlation ids have one command,
-	// so most records never cost a map insert until someone asks.
-	byCorr  map[string]cmdSeq
-	unfiled []*cmdRec
-	// cmdExpiry holds the final records (pending ones are never deleted)
-	// by (ExpiresAt, CommandID).
-	cmdExpiry queue[*cmdRec]
-
-	// byContext holds each bounded context's correlation records by
-	// (CreatedAt, CommandID); its keys are copies.
-	byContext map[string]*queue[*corrRec]
-	// corrExpiry holds every correlation record by (ExpiresAt, CommandID).
-	corrExpiry queue[*corrRec]
-
-	// slab is where new records and their strings are carved from.
-	slab slab
-}
-
-func (l *cmdLog) init() {
-	l.ids = make(map[string]idEntry)
-	l.byCorr = make(map[string]cmdSeq)
-	l.byContext = make(map[string]*queue[*corrRec])
-}
-
-// setIDs sets the entry of a command id (both nil: deletes it), keyed by
-// a string of one of its records.
-func (l *cmdLog) setIDs(id string, e idEntry) {
-	switch {
-	case e.cmd != nil:
-		l.ids[e.cmd.id()] = e
-	case e.corr != nil:
-		l.ids[e.corr.id()] = e
-	default:
-		delete(l.ids, id)
+// setID puts a command id's entry at p (a position ids.find returned),
+// removing it when it holds no record.
+func (l *cmdLog) setID(p hpos, e idPair) {
+	if e == (idPair{}) {
+		l.ids.remove(p)
+		return
 	}
+	l.ids.set(p, e)
 }
 
-// addCmd files a new record r.
-func (l *cmdLog) addCmd(r *cmdRec) {
-	e := l.ids[r.id()]
+// addCmd files record r (made earlier, then removed).
+func (l *cmdLog) addCmd(r uint32) {
+	e, p, _ := l.ids.find(l.cmdID(r))
 	e.cmd = r
-	l.setIDs(r.id(), e)
+	l.ids.set(p, e)
 	l.indexCmd(r)
 }
 
 // indexCmd files r in the indexes (not in ids); byCorr lazily.
-func (l *cmdLog) indexCmd(r *cmdRec) {
+func (l *cmdLog) indexCmd(r uint32) {
 	l.unfiled = append(l.unfiled, r)
-	if r.status != statusPending {
-		l.cmdExpiry.add(r, byCmdExpiry)
+	if l.cmds.at(r).status != statusPending {
+		l.cmdExpiry.add(r, l.byCmdExpiry)
 	}
 }
 
 // fileAll files the unfiled records in byCorr, in the order they came.
 func (l *cmdLog) fileAll() {
-	for i, r := range l.unfiled {
+	for _, r := range l.unfiled {
 		l.fileCorr(r)
-		l.unfiled[i] = nil
 	}
 	l.unfiled = l.unfiled[:0]
+	if cap(l.unfiled) > 1<<12 {
+		l.unfiled = nil // do not pin a large array for good
+	}
 }
 
 // fileCorr files r under its correlation id in byCorr.
-func (l *cmdLog) fileCorr(r *cmdRec) {
-	corrID := r.field(cfCorrelationID)
-	seq, ok := l.byCorr[corrID]
+func (l *cmdLog) fileCorr(r uint32) {
+	v, p, ok := l.byCorr.find(l.cmdCorrID(r))
 	switch {
 	case !ok:
-		seq.one = r
-	case seq.many == nil:
-		if byCursor(seq.one, r) < 0 {
-			seq.many = []*cmdRec{seq.one, r}
-		} else {
-			seq.many = []*cmdRec{r, seq.one}
+		v.one = r
+	case v.many == 0:
+		seq := []uint32{v.one, r}
+		if l.byCursor(v.one, r) > 0 {
+			seq[0], seq[1] = r, v.one
 		}
-		seq.one = nil
+		v = corrSeq{many: l.newSeq(seq)}
 	default:
-		if n := len(seq.many); byCursor(seq.many[n-1], r) < 0 {
-			seq.many = append(seq.many, r)
+		seq := l.seqs[v.many-1]
+		if n := len(seq); l.byCursor(seq[n-1], r) < 0 {
+			seq = append(seq, r)
 		} else {
-			i, _ := slices.BinarySearchFunc(seq.many, r, byCursor)
-			seq.many = slices.Insert(seq.many, i, r)
+			i, _ := slices.BinarySearchFunc(seq, r, l.byCursor)
+			seq = slices.Insert(seq, i, r)
 		}
+		l.seqs[v.many-1] = seq
 	}
-	l.byCorr[corrID] = seq
+	l.byCorr.set(p, v)
 }
 
-// removeCmd unfiles r.
-func (l *cmdLog) removeCmd(r *cmdRec) {
-	e := l.ids[r.id()]
-	e.cmd = nil
-	l.setIDs(r.id(), e)
-	if n := len(l.unfiled); n > 0 && l.unfiled[n-1] == r {
-		// The last record filed (a rolled-back insert): never in byCorr.
-		l.unfiled[n-1] = nil
-		l.unfiled = l.unfiled[:n-1]
-		if r.status != statusPending {
-			l.cmdExpiry.remove(r, byCmdExpiry)
-		}
+// newSeq files seq in seqs and returns its index plus one.
+func (l *cmdLog) newSeq(seq []uint32) uint32 {
+	if n := len(l.seqFree); n > 0 {
+		m := l.seqFree[n-1]
+		l.seqFree = l.seqFree[:n-1]
+		l.seqs[m-1] = seq
+		return m
+	}
+	l.seqs = append(l.seqs, seq)
+	return uint32(len(l.seqs))
+}
+
+// unfileCorr removes r from byCorr (complete).
+func (l *cmdLog) unfileCorr(r uint32) {
+	v, p, ok := l.byCorr.find(l.cmdCorrID(r))
+	if !ok {
 		return
 	}
-	l.fileAll()
-	corrID := r.field(cfCorrelationID)
-	seq := l.byCorr[corrID]
-	if seq.many != nil {
-		if i, ok := slices.BinarySearchFunc(seq.many, r, byCursor); ok {
-			seq.many = slices.Delete(seq.many, i, i+1)
-		}
+	if v.many == 0 {
+		l.byCorr.remove(p)
+		return
 	}
-	delete(l.byCorr, corrID)
-	if len(seq.many) > 0 {
-		// Rekey under a remaining record's string.
-		l.byCorr[seq.many[0].field(cfCorrelationID)] = seq
+	seq := l.seqs[v.many-1]
+	if i, ok := slices.BinarySearchFunc(seq, r, l.byCursor); ok {
+		seq = slices.Delete(seq, i, i+1)
 	}
-	if r.status != statusPending {
-		l.cmdExpiry.remove(r, byCmdExpiry)
+	if len(seq) > 1 {
+		l.seqs[v.many-1] = seq
+		return
+	}
+	l.seqs[v.many-1] = nil
+	l.seqFree = append(l.seqFree, v.many)
+	l.byCorr.set(p, corrSeq{one: seq[0]})
+}
+
+// removeCmd unfiles r (its record stays, to be filed again or freed).
+func (l *cmdLog) removeCmd(r uint32) {
+	e, p, _ := l.ids.find(l.cmdID(r))
+	e.cmd = 0
+	l.setID(p, e)
+	if n := len(l.unfiled); n > 0 && l.unfiled[n-1] == r {
+		// The last record filed (a rolled-back insert): never in byCorr.
+		l.unfiled = l.unfiled[:n-1]
+	} else {
+		l.fileAll()
+		l.unfileCorr(r)
+	}
+	if l.cmds.at(r).status != statusPending {
+		l.cmdExpiry.remove(r, l.byCmdExpiry)
 	}
 }
 
-// addCorr files a new record c.
-func (l *cmdLog) addCorr(c *corrRec) {
-	e := l.ids[c.id()]
+// addCorr files record c (made earlier, then removed).
+func (l *cmdLog) addCorr(c uint32) {
+	e, p, _ := l.ids.find(l.corrID(c))
 	e.corr = c
-	l.setIDs(c.id(), e)
+	l.ids.set(p, e)
 	l.indexCorr(c)
 }
 
 // indexCorr files c in the indexes (not in ids).
-func (l *cmdLog) indexCorr(c *corrRec) {
-	bc := c.field(rfBoundedContext)
+func (l *cmdLog) indexCorr(c uint32) {
+	bc := l.corrContext(c)
 	q := l.byContext[bc]
 	if q == nil {
-		q = &queue[*corrRec]{}
+		q = &queue[uint32]{}
 		l.byContext[strings.Clone(bc)] = q
 	}
-	q.add(c, byCreated)
-	l.corrExpiry.add(c, byCorrExpiry)
+	q.add(c, l.byCreated)
+	l.corrExpiry.add(c, l.byCorrExpiry)
 }
 
-// removeCorr unfiles c.
-func (l *cmdLog) removeCorr(c *corrRec) {
-	e := l.ids[c.id()]
-	e.corr = nil
-	l.setIDs(c.id(), e)
-	l.byContext[c.field(rfBoundedContext)].remove(c, byCreated)
-	l.corrExpiry.remove(c, byCorrExpiry)
+// removeCorr unfiles c (its record stays, to be filed again or freed).
+func (l *cmdLog) removeCorr(c uint32) {
+	e, p, _ := l.ids.find(l.corrID(c))
+	e.corr = 0
+	l.setID(p, e)
+	l.byContext[l.corrContext(c)].remove(c, l.byCreated)
+	l.corrExpiry.remove(c, l.byCorrExpiry)
 }
 
 // clOp names the command log write an undoEntry undoes.
@@ -603,63 +609,95 @@ type clOp uint8
 
 const (
 	clNone        clOp = iota
-	clCmdInsert        // remove cmd
-	clCmdComplete      // make cmd pending again
-	clCmdDelete        // file cmd again
-	clCorrPut          // remove corr
-	clCorrMerge        // put corr's previous event ids (the entry's key) back
-	clCorrDelete       // file corr again
+	clCmdInsert        // remove and free rec
+	clCmdComplete      // make rec pending again
+	clCmdDelete        // file rec again (commit frees it)
+	clCorrPut          // remove and free rec
+	clCorrMerge        // put rec's previous event ids (piece) back (commit unrefs them)
+	clCorrDelete       // file rec again (commit frees it)
 )
 
 // undoCommandLog applies a command log undo entry.
 func (u *undoEntry) undoCommandLog(l *cmdLog) {
 	switch u.op {
 	case clCmdInsert:
-		l.removeCmd(u.cmd)
+		l.removeCmd(u.rec)
+		l.freeCmd(u.rec)
 	case clCmdComplete:
-		r := u.cmd
-		l.cmdExpiry.remove(r, byCmdExpiry)
-		r.status, r.result, r.executedAt = statusPending, "", time.Time{}
+		r := u.rec
+		l.cmdExpiry.remove(r, l.byCmdExpiry)
+		s := l.cmds.at(r)
+		if s.result.n > 0 {
+			l.arena.unref(s.result.chunk)
+		}
+		l.times.drop(s.executedAt, r, tfCmdExecuted)
+		s.status, s.result, s.executedAt = statusPending, clPiece{}, zeroPtime
 	case clCmdDelete:
-		l.addCmd(u.cmd)
+		l.addCmd(u.rec)
 	case clCorrPut:
-		l.removeCorr(u.corr)
+		l.removeCorr(u.rec)
+		l.freeCorr(u.rec)
 	case clCorrMerge:
-		u.corr.ev = u.key
+		s := l.corrs.at(u.rec)
+		l.arena.unref(s.ev.chunk) // a merge adds ids: never empty
+		s.ev = u.piece
 	case clCorrDelete:
-		l.addCorr(u.corr)
+		l.addCorr(u.rec)
+	}
+}
+
+// commit gives back what a committing unit of work deleted or replaced in
+// the command log (undo is its undo log): the records it deleted and the
+// event ids its merges replaced.
+func (l *cmdLog) commit(undo []undoEntry) {
+	for i := range undo {
+		switch u := &undo[i]; u.op {
+		case clCmdDelete:
+			l.freeCmd(u.rec)
+		case clCorrDelete:
+			l.freeCorr(u.rec)
+		case clCorrMerge:
+			if u.piece.n > 0 {
+				l.arena.unref(u.piece.chunk)
+			}
+		}
 	}
 }
 
 // logCmd records the undo of a command log write.
-func (t *tx) logCmd(op clOp, r *cmdRec, c *corrRec, prevEv string) {
-	t.undo = append(t.undo, undoEntry{op: op, cmd: r, corr: c, key: prevEv})
+func (t *tx) logCmd(op clOp, rec uint32, piece clPiece) {
+	t.undo = append(t.undo, undoEntry{op: op, rec: rec, piece: piece})
 	t.wrote = true
 }
 
 // putCorr stores rec as PutCorrelation does. s.mu is held.
 func (t *tx) putCorr(rec *store.CorrelationRecord) {
 	l := &t.s.st.cl
-	cur := l.ids[rec.CommandID].corr
-	if cur == nil {
-		c := l.slab.newCorr(rec)
-		l.addCorr(c)
-		t.logCmd(clCorrPut, nil, c, "")
+	e, p, _ := l.ids.find(rec.CommandID)
+	if e.corr != 0 {
+		t.mergeEvents(e.corr, rec.EventIDs)
 		return
 	}
-	t.mergeEvents(cur, rec.EventIDs)
+	c := l.newCorr(rec)
+	e.corr = c
+	l.ids.set(p, e)
+	l.indexCorr(c)
+	t.logCmd(clCorrPut, c, clPiece{})
 }
 
-// mergeEvents appends to c's event ids those of ids it does not hold, in
-// order (ids hold no repeats). s.mu is held.
-func (t *tx) mergeEvents(c *corrRec, ids []string) {
+// mergeEvents appends to correlation record c's event ids those of ids it
+// does not hold, in order (ids hold no repeats): all of them in a new
+// piece. s.mu is held.
+func (t *tx) mergeEvents(c uint32, ids []string) {
+	l := &t.s.st.cl
+	ev := l.arena.str(l.corrs.at(c).ev)
 	var seen map[string]struct{}
-	if len(ids) > 8 && len(c.ev) > 512 {
+	if len(ids) > 8 && len(ev) > 512 {
 		// Many against many: one pass over the stored ids, not one per id.
 		seen = make(map[string]struct{})
-		for i := 0; i < len(c.ev); {
-			n := int(c.ev[i])
-			seen[c.ev[i+1:i+1+n]] = struct{}{}
+		for i := 0; i < len(ev); {
+			n := int(ev[i])
+			seen[ev[i+1:i+1+n]] = struct{}{}
 			i += 1 + n
 		}
 	}
@@ -668,7 +706,7 @@ func (t *tx) mergeEvents(c *corrRec, ids []string) {
 			_, ok := seen[id]
 			return ok
 		}
-		return hasEvent(c.ev, id)
+		return hasEvent(ev, id)
 	}
 	n := 0
 	for _, id := range ids {
@@ -679,18 +717,19 @@ func (t *tx) mergeEvents(c *corrRec, ids []string) {
 	if n == 0 {
 		return
 	}
-	var b strings.Builder
-	b.Grow(len(c.ev) + n)
-	b.WriteString(c.ev)
+	b, chunk, off := l.arena.reserve(len(ev) + n)
+	p := copy(b, ev)
 	for _, id := range ids {
 		if !held(id) {
-			b.WriteByte(byte(len(id)))
-			b.WriteString(id)
+			b[p] = byte(len(id))
+			p += 1 + copy(b[p+1:], id)
 		}
 	}
-	prev := c.ev
-	c.ev = b.String()
-	t.logCmd(clCorrMerge, nil, c, prev)
+	l.arena.ref(chunk)
+	s := l.corrs.at(c)
+	prev := s.ev
+	s.ev = clPiece{chunk, off, uint32(len(b))}
+	t.logCmd(clCorrMerge, c, prev)
 }
 
 // InsertCommand stores a new command record and, when corr is not nil, its
@@ -705,25 +744,32 @@ func (cl *commandLog) InsertCommand(ctx context.Context, rec store.CommandRecord
 	}
 	defer t.s.mu.Unlock()
 	l := &t.s.st.cl
-	e := l.ids[rec.CommandID]
-	if e.cmd != nil {
+	e, p, _ := l.ids.find(rec.CommandID)
+	if e.cmd != 0 {
 		return store.CommandExists(rec.CommandID)
 	}
-	if corr == nil || e.corr != nil || corr.ExpiresAt.After(rec.ExpiresAt) {
-		r := l.slab.newCmd(&rec)
-		l.addCmd(r)
-		t.logCmd(clCmdInsert, r, nil, "")
-		if corr != nil {
-			t.putCorr(corr)
-		}
+	if corr != nil && e.corr != 0 {
+		// The command's correlation record exists: merge into it.
+		r, _ := l.newRecords(&rec, nil)
+		e.cmd = r
+		l.ids.set(p, e)
+		l.indexCmd(r)
+		t.logCmd(clCmdInsert, r, clPiece{})
+		t.mergeEvents(e.corr, corr.EventIDs)
 		return nil
 	}
-	r, c := l.slab.newPair(&rec, corr)
-	l.ids[r.id()] = idEntry{cmd: r, corr: c}
+	r, c := l.newRecords(&rec, corr)
+	e.cmd = r
+	if c != 0 {
+		e.corr = c
+	}
+	l.ids.set(p, e)
 	l.indexCmd(r)
-	l.indexCorr(c)
-	t.logCmd(clCmdInsert, r, nil, "")
-	t.logCmd(clCorrPut, nil, c, "")
+	t.logCmd(clCmdInsert, r, clPiece{})
+	if c != 0 {
+		l.indexCorr(c)
+		t.logCmd(clCorrPut, c, clPiece{})
+	}
 	return nil
 }
 
@@ -737,11 +783,12 @@ func (cl *commandLog) GetCommand(ctx context.Context, commandID string) (store.C
 		return store.CommandRecord{}, false, err
 	}
 	defer t.s.mu.Unlock()
-	r := t.s.st.cl.ids[commandID].cmd
-	if r == nil {
+	l := &t.s.st.cl
+	e, _, _ := l.ids.find(commandID)
+	if e.cmd == 0 {
 		return store.CommandRecord{}, false, nil
 	}
-	return r.export(), true, nil
+	return l.exportCmd(e.cmd), true, nil
 }
 
 // CompleteCommand completes a pending record; the first completion wins.
@@ -755,17 +802,23 @@ func (cl *commandLog) CompleteCommand(ctx context.Context, commandID string, sta
 	}
 	defer t.s.mu.Unlock()
 	l := &t.s.st.cl
-	r := l.ids[commandID].cmd
-	if r == nil || r.status != statusPending {
+	e, _, _ := l.ids.find(commandID)
+	r := e.cmd
+	if r == 0 || l.cmds.at(r).status != statusPending {
 		return false, nil
 	}
-	r.status = statusCode(status)
+	var res clPiece
 	if len(result) > 0 {
-		r.result = string(result)
+		b, chunk, off := l.arena.reserve(len(result))
+		copy(b, result)
+		l.arena.ref(chunk)
+		res = clPiece{chunk, off, uint32(len(result))}
 	}
-	r.executedAt = executedAt
-	l.cmdExpiry.add(r, byCmdExpiry)
-	t.logCmd(clCmdComplete, r, nil, "")
+	s := l.cmds.at(r)
+	s.status, s.result = statusCode(status), res
+	s.executedAt = l.times.pack(executedAt, r, tfCmdExecuted)
+	l.cmdExpiry.add(r, l.byCmdExpiry)
+	t.logCmd(clCmdComplete, r, clPiece{})
 	return true, nil
 }
 
@@ -779,15 +832,19 @@ func (cl *commandLog) CommandsByCorrelation(ctx context.Context, correlationID, 
 		return nil, err
 	}
 	defer t.s.mu.Unlock()
-	t.s.st.cl.fileAll()
-	seq := t.s.st.cl.byCorr[correlationID]
-	recs := seq.many
-	if seq.one != nil {
-		recs = []*cmdRec{seq.one}
+	l := &t.s.st.cl
+	l.fileAll()
+	var recs []uint32
+	if v, _, ok := l.byCorr.find(correlationID); ok {
+		if v.many != 0 {
+			recs = l.seqs[v.many-1]
+		} else {
+			recs = []uint32{v.one}
+		}
 	}
 	// The first record whose cursor sorts after after.
-	i, _ := slices.BinarySearchFunc(recs, after, func(r *cmdRec, after string) int {
-		if r.cursor() <= after {
+	i, _ := slices.BinarySearchFunc(recs, after, func(r uint32, after string) int {
+		if l.cmdCursor(r) <= after {
 			return -1
 		}
 		return 1
@@ -798,7 +855,7 @@ func (cl *commandLog) CommandsByCorrelation(ctx context.Context, correlationID, 
 	}
 	out := make([]store.CommandRecord, len(recs))
 	for i, r := range recs {
-		out[i] = r.export()
+		out[i] = l.exportCmd(r)
 	}
 	return out, nil
 }
@@ -817,7 +874,7 @@ func (cl *commandLog) DeleteExpiredCommands(ctx context.Context, before time.Tim
 	deleted := 0
 	for {
 		live := l.cmdExpiry.live()
-		if len(live) == 0 || !live[0].expiresAt.Before(before) {
+		if len(live) == 0 || !l.times.before(l.cmds.at(live[0]).expiresAt, live[0], tfCmdExpires, before) {
 			return deleted, false, nil
 		}
 		if deleted == limit {
@@ -825,7 +882,7 @@ func (cl *commandLog) DeleteExpiredCommands(ctx context.Context, before time.Tim
 		}
 		r := live[0]
 		l.removeCmd(r)
-		t.logCmd(clCmdDelete, r, nil, "")
+		t.logCmd(clCmdDelete, r, clPiece{})
 		deleted++
 	}
 }
@@ -854,11 +911,12 @@ func (cl *commandLog) GetCorrelation(ctx context.Context, commandID string) (sto
 		return store.CorrelationRecord{}, false, err
 	}
 	defer t.s.mu.Unlock()
-	c := t.s.st.cl.ids[commandID].corr
-	if c == nil {
+	l := &t.s.st.cl
+	e, _, _ := l.ids.find(commandID)
+	if e.corr == 0 {
 		return store.CorrelationRecord{}, false, nil
 	}
-	return c.export(), true, nil
+	return l.exportCorr(e.corr), true, nil
 }
 
 // CorrelationsByContext lists a bounded context's correlation records
@@ -872,13 +930,14 @@ func (cl *commandLog) CorrelationsByContext(ctx context.Context, boundedContext 
 		return nil, err
 	}
 	defer t.s.mu.Unlock()
-	var recs []*corrRec
-	if q := t.s.st.cl.byContext[boundedContext]; q != nil {
+	l := &t.s.st.cl
+	var recs []uint32
+	if q := l.byContext[boundedContext]; q != nil {
 		recs = q.live()
 	}
 	// The first record created at or after since.
-	i, _ := slices.BinarySearchFunc(recs, since, func(c *corrRec, since time.Time) int {
-		if c.createdAt.Before(since) {
+	i, _ := slices.BinarySearchFunc(recs, since, func(c uint32, since time.Time) int {
+		if l.times.before(l.corrs.at(c).createdAt, c, tfCorrCreated, since) {
 			return -1
 		}
 		return 1
@@ -889,7 +948,7 @@ func (cl *commandLog) CorrelationsByContext(ctx context.Context, boundedContext 
 	}
 	out := make([]store.CorrelationRecord, len(recs))
 	for i, c := range recs {
-		out[i] = c.export()
+		out[i] = l.exportCorr(c)
 	}
 	return out, nil
 }
@@ -909,7 +968,7 @@ func (cl *commandLog) DeleteExpiredCorrelations(ctx context.Context, before time
 	deleted := 0
 	for {
 		live := l.corrExpiry.live()
-		if len(live) == 0 || !live[0].expiresAt.Before(before) {
+		if len(live) == 0 || !l.times.before(l.corrs.at(live[0]).expiresAt, live[0], tfCorrExpires, before) {
 			return deleted, false, nil
 		}
 		if deleted == limit {
@@ -917,7 +976,7 @@ func (cl *commandLog) DeleteExpiredCorrelations(ctx context.Context, before time
 		}
 		c := live[0]
 		l.removeCorr(c)
-		t.logCmd(clCorrDelete, nil, c, "")
+		t.logCmd(clCorrDelete, c, clPiece{})
 		deleted++
 	}
 }

@@ -299,6 +299,7 @@ func (t *tx) rollback() {
 
 // commit makes the unit's work permanent. s.mu must be held.
 func (t *tx) commit() {
+	t.s.st.cl.commit(t.undo)
 	t.releaseUndo()
 	t.idemKeys = nil
 	if len(t.touched) > 0 {
@@ -334,10 +335,10 @@ type undoEntry struct {
 	key  string
 	prev *docRec
 	fn   func()
-	// op, cmd and corr (and key) describe a command log write.
-	op   clOp
-	cmd  *cmdRec
-	corr *corrRec
+	// op, rec and piece describe a command log write (see clOp).
+	op    clOp
+	rec   uint32
+	piece clPiece
 }
 
 func (u *undoEntry) apply(st *state) {
