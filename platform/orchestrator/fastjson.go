@@ -3,7 +3,6 @@ package orchestrator
 import (
 	"bytes"
 	"encoding/json"
-	"slices"
 	"strconv"
 	"unicode/utf8"
 
@@ -123,7 +122,7 @@ func encodeCMS(d CMSDocument) (json.RawMessage, error) { return appendCMS(nil, d
 
 // appendCMS appends encodeCMS(d) to dst.
 func appendCMS(dst []byte, d CMSDocument) (json.RawMessage, error) {
-	b := slices.Grow(dst, 40+len(d.State))
+	b := grow(dst, 40+len(d.State))
 	b = append(b, `{"stateVersion":`...)
 	b = strconv.AppendInt(b, int64(d.StateVersion), 10)
 	b = append(b, `,"version":`...)

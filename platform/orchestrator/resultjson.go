@@ -2,7 +2,6 @@ package orchestrator
 
 import (
 	"encoding/json"
-	"slices"
 
 	"github.com/eventspec/eventspec/es"
 	"github.com/eventspec/eventspec/platform/command"
@@ -23,7 +22,7 @@ func appendResult(dst []byte, res command.Result) ([]byte, error) {
 	if res.Context != nil {
 		return json.Marshal(res)
 	}
-	b := slices.Grow(dst, resultSize(res))
+	b := grow(dst, resultSize(res))
 	b = append(b, `{"commandId":`...)
 	b = es.AppendJSONString(b, res.CommandID)
 	b = append(b, `,"commandType":`...)

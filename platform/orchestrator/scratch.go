@@ -57,3 +57,13 @@ func (m *nameMemo) get(key string, derive func(string) string) string {
 	}
 	return m.val
 }
+
+// grow returns dst with room for n more bytes: dst itself when it has the
+// room, else a new buffer of exactly that capacity (one allocation, also
+// under the race detector, where slices.Grow of an empty slice makes two).
+func grow(dst []byte, n int) []byte {
+	if cap(dst)-len(dst) >= n {
+		return dst
+	}
+	return append(make([]byte, 0, len(dst)+n), dst...)
+}
