@@ -22,12 +22,77 @@ func init() {
 		Case{Group: "command-log", Name: "insert-taken-id-writes-nothing", Run: clInsertConflict},
 		Case{Group: "command-log", Name: "complete-pending-only", Run: clComplete},
 		Case{Group: "command-log", Name: "by-correlation-order-and-after", Run: clByCorrelation},
+		Case{Group: "command-log", Name: "empty-cursor-is-the-canonical-one", Run: clCanonicalCursor},
 		Case{Group: "command-log", Name: "delete-expired-commands", Run: clDeleteExpiredCommands},
 		Case{Group: "command-log", Name: "correlations-merge-list-delete", Run: clCorrelations},
 		Case{Group: "command-log", Name: "rolls-back-with-unit-of-work", Run: clRollback},
 		Case{Group: "command-log", Name: "rejects-bad-input", Run: clBadInput},
 		Case{Group: "command-log", Name: "concurrent-insert-one-winner", Run: clConcurrentInsert},
 	)
+}
+
+// clCanonicalCursor: a record inserted without a correlation cursor
+// reads back with store.CorrelationCursor(Timestamp, CommandID), in
+// GetCommand and in listings, which order and page by it alongside
+// records given explicit cursors.
+func clCanonicalCursor(t T, s store.Store, env Env) {
+	ctx := t.Context()
+	before := clT0.Add(-time.Hour) // an earlier millisecond: sorts first
+	early := clRec("c-early", "corr", before)
+	early.CorrelationCursor = ""
+	explicit := clRec("c-explicit", "corr", clT0) // clRec's cursor is the canonical form spelled out
+	late := clRec("c-late", "corr", clT0.Add(time.Second))
+	late.CorrelationCursor = ""
+	neg := clRec("c-1969", "corr-old", time.Date(1969, 7, 20, 20, 17, 40, 0, time.UTC))
+	neg.CorrelationCursor = ""
+	for _, r := range []store.CommandRecord{late, explicit, early, neg} {
+		if err := clDo(t, s, func(cl store.CommandLog) error { return cl.InsertCommand(ctx, r, nil) }); err != nil {
+			t.Fatalf("insert %s: %v", r.CommandID, err)
+		}
+	}
+	want := map[string]string{
+		"c-early":    store.CorrelationCursor(before, "c-early"),
+		"c-explicit": explicit.CorrelationCursor,
+		"c-late":     store.CorrelationCursor(clT0.Add(time.Second), "c-late"),
+		"c-1969":     store.CorrelationCursor(neg.Timestamp, "c-1969"),
+	}
+	if want["c-explicit"] != store.CorrelationCursor(clT0, "c-explicit") {
+		t.Fatalf("store.CorrelationCursor(%s, c-explicit) = %q, want the spec's form %q", clT0, store.CorrelationCursor(clT0, "c-explicit"), want["c-explicit"])
+	}
+	if got := want["c-1969"]; got != "-000014182940000:c-1969" {
+		t.Fatalf("store.CorrelationCursor before 1970 = %q, want -000014182940000:c-1969", got)
+	}
+	for id, cur := range want {
+		rec, found := clGet(t, s, id)
+		if !found || rec.CorrelationCursor != cur {
+			t.Fatalf("GetCommand(%s): found %v, cursor %q; want %q", id, found, rec.CorrelationCursor, cur)
+		}
+	}
+	var page []store.CommandRecord
+	if err := clDo(t, s, func(cl store.CommandLog) error {
+		var err error
+		page, err = cl.CommandsByCorrelation(ctx, "corr", "", store.MaxListLimit)
+		return err
+	}); err != nil {
+		t.Fatalf("CommandsByCorrelation: %v", err)
+	}
+	var ids []string
+	for _, r := range page {
+		ids = append(ids, r.CommandID)
+		if r.CorrelationCursor != want[r.CommandID] {
+			t.Fatalf("listed %s with cursor %q, want %q", r.CommandID, r.CorrelationCursor, want[r.CommandID])
+		}
+	}
+	if got := strings.Join(ids, ","); got != "c-early,c-explicit,c-late" {
+		t.Fatalf("CommandsByCorrelation order: %s, want c-early,c-explicit,c-late", got)
+	}
+	if err := clDo(t, s, func(cl store.CommandLog) error {
+		var err error
+		page, err = cl.CommandsByCorrelation(ctx, "corr", want["c-early"], store.MaxListLimit)
+		return err
+	}); err != nil || len(page) != 2 || page[0].CommandID != "c-explicit" {
+		t.Fatalf("CommandsByCorrelation after the canonical cursor of c-early: %d records (%v), want c-explicit first of 2", len(page), err)
+	}
 }
 
 // clT0 is an instant off every millisecond boundary, so adapters that
@@ -523,8 +588,8 @@ func clBadInput(t T, s store.Store, env Env) {
 	badJSON.Payload = json.RawMessage(`{`)
 	big := good
 	big.Payload = json.RawMessage(`"` + strings.Repeat("x", es.MaxPayloadBytes) + `"`)
-	noCursor := good
-	noCursor.CorrelationCursor = ""
+	ctlCursor := good
+	ctlCursor.CorrelationCursor = "0000000000000001:c1\x01"
 	badStatus := good
 	badStatus.Status = "done"
 	pendingWithResult := clPending("c1", "corr", clT0)
@@ -543,7 +608,7 @@ func clBadInput(t T, s store.Store, env Env) {
 	}{
 		{"invalid JSON payload", badJSON, nil, es.CodeInvalidArgument},
 		{"payload over 64 KiB", big, nil, es.CodePayloadTooLarge},
-		{"no correlation cursor", noCursor, nil, es.CodeInvalidArgument},
+		{"a control byte in the correlation cursor", ctlCursor, nil, es.CodeInvalidArgument},
 		{"unknown status", badStatus, nil, es.CodeInvalidArgument},
 		{"pending with a result", pendingWithResult, nil, es.CodeInvalidArgument},
 		{"command id over the bound", longID, nil, es.CodeInvalidArgument},

@@ -101,6 +101,17 @@ func (c moreNeverSet) DeleteExpiredCommands(ctx context.Context, before time.Tim
 	return n, false, err
 }
 
+// secondsCursor derives an empty cursor from the timestamp in seconds, not
+// milliseconds.
+type secondsCursor struct{ store.CommandLog }
+
+func (c secondsCursor) InsertCommand(ctx context.Context, rec store.CommandRecord, corr *store.CorrelationRecord) error {
+	if rec.CorrelationCursor == "" {
+		rec.CorrelationCursor = fmt.Sprintf("%016d:%s", rec.Timestamp.Unix(), rec.CommandID)
+	}
+	return c.CommandLog.InsertCommand(ctx, rec, corr)
+}
+
 func (t mutantTx) Jobs() store.Jobs {
 	if t.m.jobs != nil {
 		return t.m.jobs(t.Tx.Jobs())
@@ -301,6 +312,8 @@ func TestCasesCatchMutants(t *testing.T) {
 			"^(command-log/by-correlation|commands/by-correlation)", []string{"command-log/by-correlation-order-and-after", "commands/by-correlation-paging"}},
 		{"a correlation never merges", mutation{cmds: func(c store.CommandLog) store.CommandLog { return sloppyMerge{c} }},
 			"^(command-log/correlations|commands/event-correlations)", []string{"command-log/correlations-merge-list-delete", "commands/event-correlations"}},
+		{"an empty cursor is derived from seconds", mutation{cmds: func(c store.CommandLog) store.CommandLog { return secondsCursor{c} }},
+			"^command-log/empty-cursor", []string{"command-log/empty-cursor-is-the-canonical-one"}},
 		{"expired-command deletion never reports more", mutation{cmds: func(c store.CommandLog) store.CommandLog { return moreNeverSet{c} }},
 			"^command-log/delete-expired", []string{"command-log/delete-expired-commands"}},
 		{"an error still commits", mutation{atomic: func(s store.Store, ctx context.Context, fn func(store.Tx) error) error {

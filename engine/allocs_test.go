@@ -21,10 +21,11 @@ import (
 // state) and the event's data; the argument box and the decoded order id;
 // the command and correlation ids (one allocation), the event id and the
 // stream name; the unit of work; the CMS read's copy and the stored CMS
-// document; the decider's events; the append's result; the correlation
-// cursor. Records in the command log and the event log come from slabs
-// and chunks (their growth, amortized, stays under one per command).
-const dispatchAllocBudget = 17
+// document; the decider's events; the append's result. Records in the
+// command log and the event log come from chunks (their growth, amortized,
+// stays under one per command), and the correlation cursor is built
+// straight into the command log's.
+const dispatchAllocBudget = 16
 
 // TestDispatchAllocationBudget keeps the command path's allocations from
 // creeping up unnoticed: a change that adds one fails here and must

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/eventspec/eventspec/es"
 	"github.com/eventspec/eventspec/store"
@@ -247,9 +248,9 @@ func (l *cmdLog) exportCorr(c uint32) store.CorrelationRecord {
 	return o
 }
 
-// cmdSize returns the size of rec's bytes but its result.
+// cmdSize returns the size of rec's bytes but its cursor and its result.
 func cmdSize(rec *store.CommandRecord) int {
-	return len(rec.CommandID) + len(rec.CorrelationCursor) + len(rec.CorrelationID) + len(rec.CommandType) +
+	return len(rec.CommandID) + len(rec.CorrelationID) + len(rec.CommandType) +
 		len(rec.TargetContext) + len(rec.UserID) + len(rec.CausationID) + len(rec.Payload)
 }
 
@@ -266,13 +267,19 @@ func corrSize(c *store.CorrelationRecord) int {
 // the indexes of neither), their bytes in one piece of the arena, and
 // returns their indexes (c is 0 without corr).
 func (l *cmdLog) newRecords(rec *store.CommandRecord, corr *store.CorrelationRecord) (r, c uint32) {
-	size := cmdSize(rec) + len(rec.Result)
+	cursor := rec.CorrelationCursor
+	var buf [store.MaxCommandIDBytes + 32]byte
+	if cursor == "" { // the canonical cursor, built on the stack
+		b := store.AppendCorrelationCursor(buf[:0], rec.Timestamp, rec.CommandID)
+		cursor = unsafe.String(unsafe.SliceData(b), len(b)) // copied into the arena below
+	}
+	size := cmdSize(rec) + len(cursor) + len(rec.Result)
 	if corr != nil {
 		size += corrSize(corr)
 	}
 	b, chunk, off := l.arena.reserve(size)
 	p := copy(b, rec.CommandID)
-	p += copy(b[p:], rec.CorrelationCursor)
+	p += copy(b[p:], cursor)
 	p += copy(b[p:], rec.CorrelationID)
 	p += copy(b[p:], rec.CommandType)
 	p += copy(b[p:], rec.TargetContext)
@@ -283,7 +290,7 @@ func (l *cmdLog) newRecords(rec *store.CommandRecord, corr *store.CorrelationRec
 	s := l.cmds.at(r)
 	*s = cmdSlot{
 		ttl: rec.TTL, chunk: chunk, off: off, payload: uint32(len(rec.Payload)),
-		typ: uint16(len(rec.CommandType)), target: uint16(len(rec.TargetContext)), cursor: uint16(len(rec.CorrelationCursor)),
+		typ: uint16(len(rec.CommandType)), target: uint16(len(rec.TargetContext)), cursor: uint16(len(cursor)),
 		id: uint8(len(rec.CommandID)), corr: uint8(len(rec.CorrelationID)), user: uint8(len(rec.UserID)), caus: uint8(len(rec.CausationID)),
 		status: statusCode(rec.Status),
 	}

@@ -735,8 +735,8 @@ func TestCommandLogBadInputWritesNothing(t *testing.T) {
 		{"insert pending with result", es.CodeInvalidArgument, func(l store.CommandLog) error {
 			return l.InsertCommand(ctx, with(func(r *store.CommandRecord) { r.Status = store.CommandPending }), nil)
 		}},
-		{"insert no cursor", es.CodeInvalidArgument, func(l store.CommandLog) error {
-			return l.InsertCommand(ctx, with(func(r *store.CommandRecord) { r.CorrelationCursor = "" }), nil)
+		{"insert a cursor with a control byte", es.CodeInvalidArgument, func(l store.CommandLog) error {
+			return l.InsertCommand(ctx, with(func(r *store.CommandRecord) { r.CorrelationCursor = "c\x01" }), nil)
 		}},
 		{"insert negative ttl", es.CodeInvalidArgument, func(l store.CommandLog) error {
 			return l.InsertCommand(ctx, with(func(r *store.CommandRecord) { r.TTL = -1 }), nil)

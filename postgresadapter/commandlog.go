@@ -100,8 +100,12 @@ func commandArgs(args []any, rec *store.CommandRecord) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
+	cursor := rec.CorrelationCursor
+	if cursor == "" {
+		cursor = store.CorrelationCursor(rec.Timestamp, rec.CommandID)
+	}
 	return append(args, rec.CommandID, rec.CommandType, rec.TargetContext, []byte(rec.Payload), rec.UserID,
-		rec.CorrelationID, rec.CausationID, ts, rec.CorrelationCursor, rec.Status, nilIfEmpty(rec.Result),
+		rec.CorrelationID, rec.CausationID, ts, cursor, rec.Status, nilIfEmpty(rec.Result),
 		executed, int64(rec.TTL), exp), nil
 }
 

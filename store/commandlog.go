@@ -97,6 +97,38 @@ const MaxCommandIDBytes = 100
 // MaxCorrelationEvents bounds the event ids of one correlation record.
 const MaxCorrelationEvents = 10 * es.MaxEventsPerAppend
 
+// CorrelationCursor returns the canonical correlation cursor of a command
+// accepted at ts: "<ts in Unix milliseconds, left-padded with zeros to 16
+// digits>:<commandID>", so that byte order is time order, then id order.
+func CorrelationCursor(ts time.Time, commandID string) string {
+	var a [128]byte
+	return string(AppendCorrelationCursor(a[:0], ts, commandID))
+}
+
+// AppendCorrelationCursor appends CorrelationCursor(ts, commandID) to dst.
+func AppendCorrelationCursor(dst []byte, ts time.Time, commandID string) []byte {
+	ms := ts.UnixMilli()
+	u, width := uint64(ms), 16
+	if ms < 0 {
+		dst = append(dst, '-')
+		u, width = uint64(-ms), 15 // -math.MinInt64 converts to 1<<63, its magnitude
+	}
+	var digits [20]byte
+	i := len(digits)
+	for {
+		i--
+		digits[i] = byte('0' + u%10)
+		if u /= 10; u == 0 {
+			break
+		}
+	}
+	for n := len(digits) - i; n < width; n++ {
+		dst = append(dst, '0')
+	}
+	dst = append(append(dst, digits[i:]...), ':')
+	return append(dst, commandID...)
+}
+
 // CommandRecord is one command log record.
 type CommandRecord struct {
 	CommandID     string
@@ -111,8 +143,9 @@ type CommandRecord struct {
 	// Timestamp is when the command was accepted.
 	Timestamp time.Time
 	// CorrelationCursor orders a correlation id's commands
-	// (CommandsByCorrelation); commandbus sets it to
-	// "<Timestamp in ms, 16 digits>:<CommandID>".
+	// (CommandsByCorrelation). Empty stands for the canonical cursor,
+	// CorrelationCursor(Timestamp, CommandID), which the adapter stores
+	// and reads back in its place (commandbus always leaves it empty).
 	CorrelationCursor string
 	// Status is CommandPending or a final status.
 	Status string
@@ -186,8 +219,10 @@ func ValidateCommandRecord(r CommandRecord) error {
 	if !es.ValidJSON(r.Payload) {
 		return es.Errorf(es.CodeInvalidArgument, "recordCommand.payload is not valid JSON")
 	}
-	if err := es.ValidateName(es.CodeInvalidArgument, "correlationCursor", r.CorrelationCursor); err != nil {
-		return err
+	if r.CorrelationCursor != "" {
+		if err := es.ValidateName(es.CodeInvalidArgument, "correlationCursor", r.CorrelationCursor); err != nil {
+			return err
+		}
 	}
 	switch {
 	case r.Status == CommandPending:

@@ -13,7 +13,6 @@ package commandbus
 import (
 	"context"
 	"encoding/json"
-	"strconv"
 	"time"
 
 	"github.com/eventspec/eventspec/es"
@@ -132,33 +131,14 @@ func NewLog(clock es.Clock) *Log {
 }
 
 // Cursor returns the correlation cursor of a command accepted at ts:
-// "<ts in ms, left-padded with zeros to 16 digits>:<commandId>".
-func Cursor(ts time.Time, commandID string) string {
-	var a [128]byte
-	b := appendPadded(a[:0], ts.UnixMilli(), 16)
-	b = append(b, ':')
-	return string(append(b, commandID...))
-}
-
-// appendPadded appends n in decimal, left-padded with zeros to width
-// digits (fmt's %0<width>d for n >= 0).
-func appendPadded(b []byte, n int64, width int) []byte {
-	if n < 0 {
-		b = append(b, '-')
-		n = -n
-		width--
-	}
-	var digits [20]byte
-	d := strconv.AppendInt(digits[:0], n, 10)
-	for i := len(d); i < width; i++ {
-		b = append(b, '0')
-	}
-	return append(b, d...)
-}
+// "<ts in ms, left-padded with zeros to 16 digits>:<commandId>"
+// (store.CorrelationCursor).
+func Cursor(ts time.Time, commandID string) string { return store.CorrelationCursor(ts, commandID) }
 
 // newRecord builds the record of r with the spec's defaults: timestamp
 // now, TTL DefaultTTL, expiresAt = timestamp + TTL, payload null, and the
-// correlation cursor; status pending.
+// canonical correlation cursor (left empty: the store derives it from the
+// timestamp and the id, so no string is built for it); status pending.
 func (l *Log) newRecord(r RecordRequest) store.CommandRecord {
 	if r.Timestamp.IsZero() {
 		r.Timestamp = l.clock.Now()
@@ -175,7 +155,7 @@ func (l *Log) newRecord(r RecordRequest) store.CommandRecord {
 	return store.CommandRecord{
 		CommandID: r.CommandID, CommandType: r.CommandType, TargetContext: r.TargetContext, Payload: payload,
 		UserID: r.UserID, CorrelationID: r.CorrelationID, CausationID: r.CausationID, Timestamp: ts,
-		CorrelationCursor: Cursor(ts, r.CommandID), Status: store.CommandPending, TTL: ttl, ExpiresAt: ts.Add(ttl),
+		Status: store.CommandPending, TTL: ttl, ExpiresAt: ts.Add(ttl),
 	}
 }
 
