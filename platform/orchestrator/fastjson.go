@@ -186,15 +186,36 @@ func oneValue(state []byte) (ok bool) {
 	return skipValue(state, 0) == len(state)
 }
 
-// cutInt reads a base-10 int64 up to sep.
+// cutInt reads a JSON integer (an optional minus, then digits without a
+// leading zero) that fits an int64 and is followed by sep, and returns it
+// and what follows sep.
 func cutInt(b []byte, sep string) (int64, []byte, bool) {
-	i := bytes.Index(b, []byte(sep))
-	if i <= 0 {
+	i, neg := 0, false
+	if len(b) > 0 && b[0] == '-' {
+		i, neg = 1, true
+	}
+	start := i
+	var u uint64
+	for ; i < len(b) && '0' <= b[i] && b[i] <= '9'; i++ {
+		if u > (1<<63)/10 {
+			return 0, nil, false
+		}
+		u = u*10 + uint64(b[i]-'0')
+	}
+	digits := i - start
+	switch {
+	case digits == 0, digits > 1 && b[start] == '0', digits > 19:
+		return 0, nil, false
+	case !neg && u > 1<<63-1, neg && u > 1<<63:
 		return 0, nil, false
 	}
-	n, err := strconv.ParseInt(string(b[:i]), 10, 64)
-	if err != nil || (i > 1 && b[0] == '0') || (b[0] == '-' && i > 1 && b[1] == '0') || b[0] == '+' {
+	rest, ok := bytes.CutPrefix(b[i:], []byte(sep))
+	if !ok {
 		return 0, nil, false
 	}
-	return n, b[i+len(sep):], true
+	n := int64(u)
+	if neg {
+		n = -n // -(1<<63) wraps onto itself: math.MinInt64
+	}
+	return n, rest, true
 }

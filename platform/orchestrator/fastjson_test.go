@@ -159,6 +159,16 @@ func FuzzDecodeCMSMatchesUnmarshal(f *testing.F) {
 		`{"stateVersion":1,"version":2,"state":null}`,
 		`{"stateVersion":1,"version":2,"state":"\\"}`,
 		`{"stateVersion":1,"version":2,"state":{"a":"`,
+		`{"stateVersion":1,"version":-9223372036854775808,"state":1}`,
+		`{"stateVersion":1,"version":9223372036854775807,"state":1}`,
+		`{"stateVersion":1,"version":9223372036854775808,"state":1}`,
+		`{"stateVersion":1,"version":-9223372036854775809,"state":1}`,
+		`{"stateVersion":1,"version":99999999999999999999,"state":1}`,
+		`{"stateVersion":-0,"version":0,"state":1}`,
+		`{"stateVersion":01,"version":2,"state":1}`,
+		`{"stateVersion":1.5,"version":2,"state":1}`,
+		`{"stateVersion":1e2,"version":2,"state":1}`,
+		`{"stateVersion":-,"version":2,"state":1}`,
 	} {
 		f.Add([]byte(s))
 	}
