@@ -180,9 +180,8 @@ func DeciderHandler[S, C, E any](cfg DeciderConfig[S, C, E]) (command.Handler, e
 			// load finds other bytes or another version and decodes.
 			cache.put(agg.Stream, version+int64(len(events)), raw, state)
 		}
-		res := command.Success(out.Data, version+int64(len(events)), events...).WithState(raw)
-		res.ExpectedVersion = &out1.expected
-		return res, nil
+		return command.HandlerResult{Status: command.OutcomeSuccess, Data: out.Data, Version: version + int64(len(events)),
+			Events: events, State: raw, ExpectedVersion: &out1.expected}, nil
 	}, nil
 }
 
