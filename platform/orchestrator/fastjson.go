@@ -117,22 +117,24 @@ func skipValue(data []byte, i int) int {
 	return i
 }
 
-// encodeCMS encodes d as json.Marshal(d) would.
-func encodeCMS(d CMSDocument) (json.RawMessage, error) { return appendCMS(nil, d) }
+// encodeCMS encodes d: json.Marshal(d)'s layout, with the state embedded
+// as it is, only trimmed of surrounding space. It is not validated here:
+// the store refuses a document that is not valid JSON (writeCMS then
+// names the state), and a state read back is the very bytes written, so
+// the decider handler's state cache recognizes it whatever its spacing.
+func encodeCMS(d CMSDocument) json.RawMessage { return appendCMS(nil, d) }
 
 // appendCMS appends encodeCMS(d) to dst.
-func appendCMS(dst []byte, d CMSDocument) (json.RawMessage, error) {
-	b := grow(dst, 40+len(d.State))
+func appendCMS(dst []byte, d CMSDocument) json.RawMessage {
+	state := bytes.TrimSpace(d.State)
+	b := grow(dst, 40+len(state))
 	b = append(b, `{"stateVersion":`...)
 	b = strconv.AppendInt(b, int64(d.StateVersion), 10)
 	b = append(b, `,"version":`...)
 	b = strconv.AppendInt(b, d.Version, 10)
 	b = append(b, `,"state":`...)
-	b, err := es.AppendJSONRaw(b, d.State)
-	if err != nil {
-		return nil, err
-	}
-	return append(b, '}'), nil
+	b = append(b, state...)
+	return append(b, '}')
 }
 
 // decodeCMS decodes a CMS document. Documents in encodeCMS's exact layout

@@ -395,6 +395,30 @@ func TestAbortsRollEverythingBack(t *testing.T) {
 	}
 }
 
+// TestInvalidCMSStateAborts: a handler's new state that is not valid JSON
+// is refused by the store's document write; the command aborts naming the
+// state, and nothing is written.
+func TestInvalidCMSStateAborts(t *testing.T) {
+	f := newFixture(t)
+	handlerReg(t, f, func(ctx context.Context, hc *command.HandlerContext) (command.HandlerResult, error) {
+		return command.Success(nil, 1, es.MustEvent("ThingDone", map[string]int{"n": 1})).WithState(json.RawMessage(`{"n":`)), nil
+	})
+	_, err := f.o.Execute(f.ctx, thing("t1"))
+	var ae *command.AbortError
+	if !errors.As(err, &ae) || ae.ErrCode != command.CodeAppendAbort || !strings.Contains(ae.Message, "CMS state") || !strings.Contains(ae.Message, "not valid JSON") {
+		t.Fatalf("invalid state: %v, want EVENT_STORE_APPEND_ABORT naming the CMS state", err)
+	}
+	if es.CodeOf(ae.Cause) != es.CodeInvalidArgument {
+		t.Fatalf("cause %v, want the store's INVALID_ARGUMENT", ae.Cause)
+	}
+	if len(f.log()) != 0 || f.stored("do-t1") != nil {
+		t.Fatal("the abort left writes behind")
+	}
+	if _, ok := f.doc("cms.Thing", "t1"); ok {
+		t.Fatal("the abort left a CMS document behind")
+	}
+}
+
 func TestPostAppendAbort(t *testing.T) {
 	boom := errors.New("outbox unavailable")
 	f := newFixture(t, orchestrator.WithHook(func(ctx context.Context, tx store.Tx, out orchestrator.Outcome) error {

@@ -446,19 +446,21 @@ func (o *Orchestrator) writeCMS(ctx context.Context, tx store.Tx, sc *scratch, a
 		state = json.RawMessage("null")
 	}
 	// The document is encoded into the execution's buffer: the store copies
-	// what it is given before the write returns.
-	raw, err := appendCMS(sc.doc[:0], CMSDocument{StateVersion: sv, Version: version, State: state})
-	if err != nil {
-		return &command.AbortError{ErrCode: command.CodeAppendAbort, Message: "the new CMS state does not encode", Cause: err}
-	}
+	// what it is given before the write returns. The store validates it, so
+	// the state is checked on its own only when the write is refused.
+	raw := appendCMS(sc.doc[:0], CMSDocument{StateVersion: sv, Version: version, State: state})
 	sc.doc = raw
 	coll := sc.coll.get(agg.Type, o.cmsCollection)
+	var err error
 	if docVersion == 0 {
 		_, err = tx.Documents().Insert(ctx, coll, agg.ID, raw)
 	} else {
 		_, err = tx.Documents().Update(ctx, coll, agg.ID, docVersion, raw)
 	}
 	if err != nil {
+		if !es.ValidJSON(state) {
+			return &command.AbortError{ErrCode: command.CodeAppendAbort, Message: "the new CMS state of " + string(agg.Stream) + " is not valid JSON", Cause: err}
+		}
 		return abortAppend(err, agg.Stream)
 	}
 	return nil
