@@ -61,22 +61,27 @@ func formatUUID(b [16]byte) string {
 	return string(out[:])
 }
 
-// uuidBytes is formatUUID's bytes.
+// uuidBytes is formatUUID's bytes: version and variant set, then the 16
+// bytes in lowercase hex, grouped 8-4-4-4-12 (written out position by
+// position: every command mints several ids).
 func uuidBytes(b [16]byte) [36]byte {
 	b[6] = (b[6] & 0x0f) | 0x70
 	b[8] = (b[8] & 0x3f) | 0x80
-	const digits = "0123456789abcdef"
-	var out [36]byte
-	j := 0
-	for i, x := range b {
-		if i == 4 || i == 6 || i == 8 || i == 10 {
-			out[j] = '-'
-			j++
-		}
-		out[j], out[j+1] = digits[x>>4], digits[x&0x0f]
-		j += 2
-	}
-	return out
+	const hx = "0123456789abcdef"
+	var o [36]byte
+	o[0], o[1], o[2], o[3] = hx[b[0]>>4], hx[b[0]&15], hx[b[1]>>4], hx[b[1]&15]
+	o[4], o[5], o[6], o[7] = hx[b[2]>>4], hx[b[2]&15], hx[b[3]>>4], hx[b[3]&15]
+	o[8] = '-'
+	o[9], o[10], o[11], o[12] = hx[b[4]>>4], hx[b[4]&15], hx[b[5]>>4], hx[b[5]&15]
+	o[13] = '-'
+	o[14], o[15], o[16], o[17] = hx[b[6]>>4], hx[b[6]&15], hx[b[7]>>4], hx[b[7]&15]
+	o[18] = '-'
+	o[19], o[20], o[21], o[22] = hx[b[8]>>4], hx[b[8]&15], hx[b[9]>>4], hx[b[9]&15]
+	o[23] = '-'
+	o[24], o[25], o[26], o[27] = hx[b[10]>>4], hx[b[10]&15], hx[b[11]>>4], hx[b[11]&15]
+	o[28], o[29], o[30], o[31] = hx[b[12]>>4], hx[b[12]&15], hx[b[13]>>4], hx[b[13]&15]
+	o[32], o[33], o[34], o[35] = hx[b[14]>>4], hx[b[14]&15], hx[b[15]>>4], hx[b[15]&15]
+	return o
 }
 
 // SequentialIDs mints UUID-shaped ids 00000000-0000-7000-8000-000000000001,
