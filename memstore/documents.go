@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/eventspec/eventspec/es"
 	"github.com/eventspec/eventspec/store"
@@ -186,32 +187,30 @@ type docRecWith[B any] struct {
 // size classes with a 72-byte docRec (128, 176, 208, 256, 320 and 448
 // bytes), so the shared allocation is no larger than the two it replaces.
 func newDocRec(data []byte) *docRec {
-	var r *docRec
-	var buf []byte
 	switch n := len(data); {
 	case n <= 56:
-		w := &docRecWith[[56]byte]{}
-		r, buf = &w.r, w.buf[:]
+		return withRoom[[56]byte](data)
 	case n <= 104:
-		w := &docRecWith[[104]byte]{}
-		r, buf = &w.r, w.buf[:]
+		return withRoom[[104]byte](data)
 	case n <= 136:
-		w := &docRecWith[[136]byte]{}
-		r, buf = &w.r, w.buf[:]
+		return withRoom[[136]byte](data)
 	case n <= 184:
-		w := &docRecWith[[184]byte]{}
-		r, buf = &w.r, w.buf[:]
+		return withRoom[[184]byte](data)
 	case n <= 248:
-		w := &docRecWith[[248]byte]{}
-		r, buf = &w.r, w.buf[:]
+		return withRoom[[248]byte](data)
 	case n <= 376:
-		w := &docRecWith[[376]byte]{}
-		r, buf = &w.r, w.buf[:]
-	default:
-		return &docRec{data: slices.Clone(data)}
+		return withRoom[[376]byte](data)
 	}
-	r.data = buf[:copy(buf, data):len(data)]
-	return r
+	return &docRec{data: slices.Clone(data)}
+}
+
+// withRoom returns a record with its copy of data in its room B, a byte
+// array at least len(data) long.
+func withRoom[B any](data []byte) *docRec {
+	w := &docRecWith[B]{}
+	room := unsafe.Slice((*byte)(unsafe.Pointer(&w.buf)), unsafe.Sizeof(w.buf))
+	w.r.data = room[:copy(room, data):len(data)]
+	return &w.r
 }
 
 // written is the document a write returns: the stored record's metadata
