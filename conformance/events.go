@@ -47,6 +47,7 @@ func init() {
 		Case{Group: "events", Name: "read-all-empty-store", Run: onLog(eventsReadAllEmpty)},
 		Case{Group: "events", Name: "metadata-defaults", Run: onLog(eventsMetadataDefaults)},
 		Case{Group: "events", Name: "metadata-round-trip", Run: onLog(eventsMetadataRoundTrip)},
+		Case{Group: "events", Name: "ids-minted-from-the-request-source", Run: onLog(eventsRequestMintedIDs)},
 		Case{Group: "events", Name: "pure-dcb-append", Run: onLog(eventsPureDCB)},
 		Case{Group: "events", Name: "stream-version", Run: onLog(eventsStreamVersion)},
 	)
@@ -677,6 +678,53 @@ func eventsReadAllEmpty(c *logCase) {
 	q := c.readQuery(es.All(), store.QueryRead{})
 	if len(q.Events) != 0 || q.Head != 0 || !q.Complete {
 		c.Fatalf("ReadQuery(All) on an empty store: got %d events, Head %d, Complete %v; want 0, 0, true", len(q.Events), q.Head, q.Complete)
+	}
+}
+
+// eventsRequestMintedIDs: an append that names an id source mints the ids
+// of its events without one from it, with its prefix, in event order (an
+// explicit id consumes none), instead of from the store's own source; the
+// ids read back as minted. A prefix without a source is INVALID_ARGUMENT
+// and writes nothing.
+func eventsRequestMintedIDs(c *logCase) {
+	src, want := es.NewSeededIDs(99), es.NewSeededIDs(99)
+	explicit := c.ev("B")
+	explicit.Metadata.EventID = "evt-explicit-1"
+	events := []es.Event{c.ev("A"), explicit, c.ev("C")}
+	r := c.mustAppend("append with an id source", es.AppendRequest{Stream: "minted", Expected: es.NoStream, Events: events,
+		IDs: src, IDPrefix: "orders_event_"})
+	wantIDs := []string{"orders_event_" + want.NewID(), "evt-explicit-1", "orders_event_" + want.NewID()}
+	for i, id := range r.EventIDs {
+		if id != wantIDs[i] {
+			c.Fatalf("event %d: id %q, want %q (the request's source, prefixed, in event order)", i, id, wantIDs[i])
+		}
+	}
+	got := c.readStream("minted", store.StreamRead{})
+	if len(got) != 3 {
+		c.Fatalf("read %d events, want 3", len(got))
+	}
+	for i, e := range got {
+		if e.Metadata.EventID != wantIDs[i] {
+			c.Fatalf("event %d reads back with id %q, want %q", i, e.Metadata.EventID, wantIDs[i])
+		}
+	}
+	// Without a prefix the source's ids are used as they are; the store's
+	// own source is untouched by either append.
+	r2 := c.mustAppend("append with an id source and no prefix", es.AppendRequest{Stream: "minted", Expected: es.Exact(3), Events: []es.Event{c.ev("D")}, IDs: src})
+	if w := want.NewID(); r2.EventIDs[0] != w {
+		c.Fatalf("no prefix: id %q, want %q", r2.EventIDs[0], w)
+	}
+	own := es.NewSequentialIDs() // env.IDs mints sequential ids from 1
+	r3 := c.mustAppendTo("own", es.NoStream, c.ev("E"))
+	if w := own.NewID(); r3.EventIDs[0] != w {
+		c.Fatalf("an append without a source: id %q, want %q, the store's first own id", r3.EventIDs[0], w)
+	}
+	_, err := c.append(es.AppendRequest{Stream: "orphan", Expected: es.NoStream, Events: []es.Event{c.ev("F")}, IDPrefix: "x_"})
+	if es.CodeOf(err) != es.CodeInvalidArgument {
+		c.Fatalf("a prefix without a source: %v, want INVALID_ARGUMENT", err)
+	}
+	if got := c.readStream("orphan", store.StreamRead{}); len(got) != 0 {
+		c.Fatalf("the refused append wrote %d events", len(got))
 	}
 }
 

@@ -101,6 +101,14 @@ func (c moreNeverSet) DeleteExpiredCommands(ctx context.Context, before time.Tim
 	return n, false, err
 }
 
+// ownIDs ignores the request's id source: the store mints every id.
+type ownIDs struct{ store.EventLog }
+
+func (e ownIDs) Append(ctx context.Context, req es.AppendRequest) (es.AppendResult, error) {
+	req.IDs, req.IDPrefix = nil, ""
+	return e.EventLog.Append(ctx, req)
+}
+
 // secondsCursor derives an empty cursor from the timestamp in seconds, not
 // milliseconds.
 type secondsCursor struct{ store.CommandLog }
@@ -312,6 +320,8 @@ func TestCasesCatchMutants(t *testing.T) {
 			"^(command-log/by-correlation|commands/by-correlation)", []string{"command-log/by-correlation-order-and-after", "commands/by-correlation-paging"}},
 		{"a correlation never merges", mutation{cmds: func(c store.CommandLog) store.CommandLog { return sloppyMerge{c} }},
 			"^(command-log/correlations|commands/event-correlations)", []string{"command-log/correlations-merge-list-delete", "commands/event-correlations"}},
+		{"the request's id source is ignored", mutation{events: func(e store.EventLog) store.EventLog { return ownIDs{e} }},
+			"^events/ids-minted", []string{"events/ids-minted-from-the-request-source"}},
 		{"an empty cursor is derived from seconds", mutation{cmds: func(c store.CommandLog) store.CommandLog { return secondsCursor{c} }},
 			"^command-log/empty-cursor", []string{"command-log/empty-cursor-is-the-canonical-one"}},
 		{"expired-command deletion never reports more", mutation{cmds: func(c store.CommandLog) store.CommandLog { return moreNeverSet{c} }},

@@ -37,6 +37,31 @@ type AppendRequest struct {
 	Condition   *AppendCondition
 	Idempotency *Idempotency
 	Events      []Event
+	// IDs, when set, mints the ids of the events that have none, in event
+	// order, as IDPrefix + IDs.NewID(), instead of the store's own id
+	// source (see WithDefaults). The orchestrator mints its
+	// "<context>_event_<uuid>" ids this way: the ids are those it would
+	// mint itself, and the store, which checks explicit ids against every
+	// id in the log, need not do so for ids a source has just minted.
+	// IDPrefix without IDs is INVALID_ARGUMENT.
+	IDs      IDs
+	IDPrefix string
+}
+
+// MaxIDPrefixBytes bounds AppendRequest.IDPrefix, so that a minted id
+// (the prefix and a 36-byte UUID, or whatever the source mints) stays a
+// valid metadata string.
+const MaxIDPrefixBytes = 128
+
+// WithDefaults returns e with the store's defaults filled in (the
+// package-level WithDefaults), minting a missing event id from r.IDs with
+// r.IDPrefix when r.IDs is set, else from storeIDs. Adapters call it on
+// every event they record.
+func (r AppendRequest) WithDefaults(e Event, storeIDs IDs) Event {
+	if e.Metadata.EventID == "" && r.IDs != nil {
+		e.Metadata.EventID = NewPrefixedID(r.IDs, r.IDPrefix)
+	}
+	return WithDefaults(e, storeIDs)
 }
 
 // AppendResult reports where an append's events landed. When Duplicate is
@@ -81,6 +106,17 @@ func (r AppendRequest) Validate() error {
 	if r.Idempotency != nil {
 		if err := checkName(r.Idempotency.Key); err != nil {
 			return Errorf(CodeInvalidArgument, "idempotency key: %s", err)
+		}
+	}
+	if r.IDPrefix != "" {
+		if r.IDs == nil {
+			return Errorf(CodeInvalidArgument, "append to %s: an id prefix %s without an id source", r.target(), quote(r.IDPrefix))
+		}
+		if len(r.IDPrefix) > MaxIDPrefixBytes {
+			return Errorf(CodeInvalidArgument, "append to %s: id prefix is %d bytes long; at most %d", r.target(), len(r.IDPrefix), MaxIDPrefixBytes)
+		}
+		if err := checkText(r.IDPrefix); err != nil {
+			return Errorf(CodeInvalidArgument, "append to %s: id prefix %s", r.target(), err)
 		}
 	}
 	switch n := len(r.Events); {

@@ -262,3 +262,42 @@ func BenchmarkValidateName(b *testing.B) {
 		}
 	}
 }
+
+// TestAppendRequestMintsFromItsSource: a request's id source and prefix
+// mint missing ids (explicit ones are kept and consume nothing); without a
+// source the store's ids do; a prefix needs a source, is bounded, and must
+// be valid metadata text.
+func TestAppendRequestMintsFromItsSource(t *testing.T) {
+	src, store := es.NewSequentialIDs(), es.NewSeededIDs(5)
+	req := es.AppendRequest{IDs: src, IDPrefix: "orders_event_"}
+	if got := req.WithDefaults(es.Event{Type: "A"}, store).Metadata.EventID; got != "orders_event_00000000-0000-7000-8000-000000000001" {
+		t.Fatalf("minted %q, want the source's first id prefixed", got)
+	}
+	kept := es.Event{Type: "A", Metadata: es.Metadata{EventID: "mine"}}
+	if got := req.WithDefaults(kept, store).Metadata.EventID; got != "mine" {
+		t.Fatalf("explicit id became %q", got)
+	}
+	if got := req.WithDefaults(es.Event{Type: "A"}, store).Metadata.EventID; got != "orders_event_00000000-0000-7000-8000-000000000002" {
+		t.Fatalf("second minted %q: an explicit id consumed one", got)
+	}
+	if got, want := (es.AppendRequest{}).WithDefaults(es.Event{Type: "A"}, store).Metadata.EventID, es.NewSeededIDs(5).NewID(); got != want {
+		t.Fatalf("without a source minted %q, want the store's %q", got, want)
+	}
+	ev := []es.Event{{Type: "A", Data: []byte(`{}`)}}
+	for _, c := range []struct {
+		name string
+		req  es.AppendRequest
+		ok   bool
+	}{
+		{"source and prefix", es.AppendRequest{Events: ev, IDs: src, IDPrefix: "p_"}, true},
+		{"source only", es.AppendRequest{Events: ev, IDs: src}, true},
+		{"prefix only", es.AppendRequest{Events: ev, IDPrefix: "p_"}, false},
+		{"long prefix", es.AppendRequest{Events: ev, IDs: src, IDPrefix: strings.Repeat("p", es.MaxIDPrefixBytes+1)}, false},
+		{"NUL in the prefix", es.AppendRequest{Events: ev, IDs: src, IDPrefix: "p\x00"}, false},
+	} {
+		err := c.req.Validate()
+		if (err == nil) != c.ok || (err != nil && es.CodeOf(err) != es.CodeInvalidArgument) {
+			t.Errorf("%s: Validate = %v, want ok %v (else INVALID_ARGUMENT)", c.name, err, c.ok)
+		}
+	}
+}

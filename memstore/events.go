@@ -123,7 +123,7 @@ func (l *eventLog) Append(ctx context.Context, req es.AppendRequest) (es.AppendR
 	sec, nsec := now.Unix(), uint32(now.Nanosecond())
 	start := st.log.n
 	for i := range req.Events {
-		ev := es.WithDefaults(req.Events[i], s.ids)
+		ev := req.WithDefaults(req.Events[i], s.ids)
 		if st.byID != nil && req.Events[i].Metadata.EventID == "" && st.mintedTaken(ev.Metadata.EventID, req.Events, explicit) {
 			// The id source minted an id already in the log (seen once
 			// the index exists) or given explicitly to this append:

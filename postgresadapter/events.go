@@ -129,7 +129,7 @@ func (l *eventLog) buildAppend(req es.AppendRequest) (appendArgs, string, error)
 		if req.Events[i].Metadata.EventID != "" {
 			a.checkIDs = true
 		}
-		e, extra, err := l.prepEvent(i, req.Events[i])
+		e, extra, err := l.prepEvent(req, i, req.Events[i])
 		if err != nil {
 			return a, "", err
 		}
@@ -152,9 +152,10 @@ func (l *eventLog) buildAppend(req es.AppendRequest) (appendArgs, string, error)
 }
 
 // prepEvent gives event i of an append its defaults (minting its id when
-// it has none) and encodes its extra metadata (nil when it has none).
-func (l *eventLog) prepEvent(i int, ev es.Event) (es.Event, []byte, error) {
-	e := es.WithDefaults(ev, l.s.ids)
+// it has none, from the request's id source when it names one) and encodes
+// its extra metadata (nil when it has none).
+func (l *eventLog) prepEvent(req es.AppendRequest, i int, ev es.Event) (es.Event, []byte, error) {
+	e := req.WithDefaults(ev, l.s.ids)
 	if err := textOK(e.Metadata.EventID); err != nil {
 		return e, nil, es.Errorf(es.CodeInternal, "postgresadapter: the id source minted event id %q that %s", e.Metadata.EventID, err)
 	}
@@ -214,7 +215,7 @@ func (l *eventLog) buildOne(req es.AppendRequest) (oneArgs, error) {
 	}
 	a.expect, a.expectV = expectation(req.Expected)
 	a.checkID = req.Events[0].Metadata.EventID != ""
-	e, extra, err := l.prepEvent(0, req.Events[0])
+	e, extra, err := l.prepEvent(req, 0, req.Events[0])
 	if err != nil {
 		return a, err
 	}

@@ -153,15 +153,12 @@ func classify(ctx context.Context, err error) (command.Result, error) {
 	return command.Result{Status: command.StatusFailed, Code: command.CodeHandlerError, Reason: err.Error()}, nil
 }
 
-// stamp fills the metadata the orchestrator owns on each event.
-func (o *Orchestrator) stamp(sc *scratch, cmd command.Command, reg registry.Registration, events []es.Event) []es.Event {
-	prefix := sc.prefix.get(reg.Meta.BoundedContext, o.eventIDPrefix)
+// stamp fills the metadata the orchestrator owns on each event, but the
+// event ids: the append mints those (see dualWrite).
+func (o *Orchestrator) stamp(sc *scratch, cmd command.Command, events []es.Event) []es.Event {
 	out := sc.eventsFor(len(events))
 	for i, e := range events {
 		m := &e.Metadata
-		if m.EventID == "" && prefix != "" {
-			m.EventID = es.NewPrefixedID(o.ids, prefix)
-		}
 		if m.CorrelationID == "" {
 			m.CorrelationID = cmd.Metadata.CorrelationID
 		}
@@ -410,7 +407,7 @@ func (o *Orchestrator) dualWrite(ctx context.Context, tx store.Tx, sc *scratch, 
 	if expectedV >= 0 {
 		expected = es.Exact(es.Version(expectedV))
 	}
-	*events = o.stamp(sc, cmd, reg, hres.Events)
+	*events = o.stamp(sc, cmd, hres.Events)
 	if own && expectedV >= 0 {
 		// The CMS follows the stream: success stores the new state (or keeps
 		// the old one); a business failure keeps the state and moves the
@@ -423,10 +420,22 @@ func (o *Orchestrator) dualWrite(ctx context.Context, tx store.Tx, sc *scratch, 
 			return err
 		}
 	}
+	// Events without an id get "<context>_event_<id>" from the
+	// orchestrator's id source, minted by the append (so the store need not
+	// check them against every id it holds, as it does explicit ids).
+	req := es.AppendRequest{Stream: stream, Expected: expected, Events: *events}
+	if prefix := sc.prefix.get(reg.Meta.BoundedContext, o.eventIDPrefix); prefix != "" {
+		req.IDs, req.IDPrefix = o.ids, prefix
+	}
 	var err error
-	*ar, err = tx.Events().Append(ctx, es.AppendRequest{Stream: stream, Expected: expected, Events: *events})
+	*ar, err = tx.Events().Append(ctx, req)
 	if err != nil {
 		return abortAppend(err, stream)
+	}
+	if len(ar.EventIDs) == len(*events) { // the stamped events as recorded, for follow-ups
+		for i := range *events {
+			(*events)[i].Metadata.EventID = ar.EventIDs[i]
+		}
 	}
 	if ar.Duplicate {
 		return &command.AbortError{ErrCode: command.CodeAppendAbort, Message: "append to " + string(stream) + " repeated an earlier idempotent append", Context: map[string]any{"stream": string(stream)}}
