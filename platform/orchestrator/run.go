@@ -157,8 +157,9 @@ func classify(ctx context.Context, err error) (command.Result, error) {
 // event ids: the append mints those (see dualWrite).
 func (o *Orchestrator) stamp(sc *scratch, cmd command.Command, events []es.Event) []es.Event {
 	out := sc.eventsFor(len(events))
-	for i, e := range events {
-		m := &e.Metadata
+	for i := range events {
+		out[i] = events[i]
+		m := &out[i].Metadata
 		if m.CorrelationID == "" {
 			m.CorrelationID = cmd.Metadata.CorrelationID
 		}
@@ -181,7 +182,6 @@ func (o *Orchestrator) stamp(sc *scratch, cmd command.Command, events []es.Event
 				m.Extra = extra
 			}
 		}
-		out[i] = e
 	}
 	return out
 }
@@ -249,7 +249,10 @@ func postAppend(err error, what string) error {
 func (e *execution) run(ctx context.Context, cmd command.Command, ref aggRef, args any) (command.Result, error) {
 	o, reg := e.o, e.reg
 	e.ctx, e.rRef = ctx, ref
-	e.hc = command.HandlerContext{Command: cmd, Args: args}
+	// Only these two are set here: unit sets every other field of hc
+	// before the handler runs (a whole-struct assignment would zero and
+	// copy its 400-odd bytes once more per command).
+	e.hc.Command, e.hc.Args = cmd, args
 	e.res, e.apart, e.isDup, e.events, e.ar = command.Result{}, nil, false, nil, es.AppendResult{}
 	err := o.s.Atomic(ctx, e.unitFn)
 	switch {
