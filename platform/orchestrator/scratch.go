@@ -22,15 +22,16 @@ type scratch struct {
 // array when n is small.
 func (sc *scratch) eventsFor(n int) []es.Event {
 	if cap(sc.events) < n {
-		sc.events = make([]es.Event, n, max(n, 4))
+		sc.events = make([]es.Event, 0, max(n, 4))
 	}
-	return sc.events[:n]
+	sc.events = sc.events[:n]
+	return sc.events
 }
 
 // reset readies sc for the next command: it drops what the last one left
 // referenced and any buffer grown past maxScratch.
 func (sc *scratch) reset() {
-	clear(sc.events[:cap(sc.events)])
+	clear(sc.events) // only the events the last command used hold anything
 	sc.events = sc.events[:0]
 	if cap(sc.events) > 64 {
 		sc.events = nil
