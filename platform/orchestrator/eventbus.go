@@ -40,7 +40,7 @@ func WithEventBus(b EventBus) Option { return func(o *Orchestrator) { o.bus = b 
 
 // publish hands the appended events of a successful command to the event
 // bus.
-func (o *Orchestrator) publish(ctx context.Context, tx store.Tx, cmd command.Command, reg registry.Registration, res command.Result, events []es.Event, positions []es.Position) error {
+func (o *Orchestrator) publish(ctx context.Context, tx store.Tx, cmd *command.Command, reg *registry.Registration, res *command.Result, events []es.Event, positions []es.Position) error {
 	if o.bus == nil || res.Status != command.StatusExecuted || len(events) == 0 {
 		return nil
 	}

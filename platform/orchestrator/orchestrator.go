@@ -212,9 +212,11 @@ func New(s store.Store, reg registry.Lookup, opts ...Option) *Orchestrator {
 // CommandLog returns the command log the orchestrator records in.
 func (o *Orchestrator) CommandLog() *commandbus.Log { return o.log }
 
-func (o *Orchestrator) stage(s Stage, cmd command.Command) {
+// stage reports that cmd enters stage s (WithObserver); cmd is passed by
+// pointer so that nothing is copied when no observer is set.
+func (o *Orchestrator) stage(s Stage, cmd *command.Command) {
 	if o.observe != nil {
-		o.observe(s, cmd)
+		o.observe(s, *cmd)
 	}
 }
 
@@ -306,6 +308,7 @@ type execution struct {
 	// The unit of work of run (stages command-log … complete). The command
 	// it runs (middleware may have replaced the payload) and its arguments
 	// are in hc.
+	rCmd   command.Command // the command run runs (the handler gets a copy in hc)
 	rRef   aggRef
 	res    command.Result
 	apart  *command.Result // the outcome to record apart, if any
@@ -325,7 +328,7 @@ func (e *execution) execute(ctx context.Context, cmd command.Command) (command.R
 	e.minted, e.ran, e.hasReg = minted, false, false
 	cmd = o.normalize(cmd)
 	e.cmd = cmd
-	o.stage(StageValidate, cmd)
+	o.stage(StageValidate, &cmd)
 	if err := cmd.Validate(); err != nil {
 		return command.Result{}, err
 	}
@@ -337,7 +340,7 @@ func (e *execution) execute(ctx context.Context, cmd command.Command) (command.R
 	if o.pipeline != nil && !minted {
 		if res, found, err := e.lookup(ctx); err != nil || found {
 			if found {
-				o.stage(StageDuplicate, cmd)
+				o.stage(StageDuplicate, &cmd)
 			}
 			return res, err
 		}
@@ -360,7 +363,7 @@ func (e *execution) execute(ctx context.Context, cmd command.Command) (command.R
 	}
 	e.cmd, e.ref, e.args = cmd, ref, args
 
-	o.stage(StageMiddleware, cmd)
+	o.stage(StageMiddleware, &cmd)
 	if o.pipeline == nil {
 		return e.run(ctx, cmd, ref, args)
 	}
@@ -548,7 +551,7 @@ func storedResult(c *commandbus.StoredCommand) command.Result {
 		CorrelationID: c.Metadata.CorrelationID, Data: c.Result, Duplicate: true}
 }
 
-func recordRequest(cmd command.Command) commandbus.RecordRequest {
+func recordRequest(cmd *command.Command) commandbus.RecordRequest {
 	return commandbus.RecordRequest{
 		CommandID: cmd.ID, CommandType: cmd.Type, TargetContext: cmd.TargetContext, Payload: cmd.Payload,
 		UserID: cmd.Metadata.UserID, CorrelationID: cmd.Metadata.CorrelationID, CausationID: cmd.Metadata.CausationID,
@@ -559,12 +562,12 @@ func recordRequest(cmd command.Command) commandbus.RecordRequest {
 // finish fills a result's identity fields and encodes it for the log; the
 // returned result is in the exact form a duplicate will decode.
 func finish(cmd command.Command, res command.Result) (command.Result, json.RawMessage, error) {
-	return finishInto(nil, cmd, res)
+	return finishInto(nil, &cmd, res)
 }
 
 // finishInto is finish, encoding the result into dst's array when it has
 // room.
-func finishInto(dst []byte, cmd command.Command, res command.Result) (command.Result, json.RawMessage, error) {
+func finishInto(dst []byte, cmd *command.Command, res command.Result) (command.Result, json.RawMessage, error) {
 	res.CommandID, res.CommandType, res.CorrelationID, res.Duplicate = cmd.ID, cmd.Type, cmd.Metadata.CorrelationID, false
 	raw, err := appendResult(dst, res)
 	if err != nil {
@@ -583,7 +586,7 @@ func finishInto(dst []byte, cmd command.Command, res command.Result) (command.Re
 // recordApart records an outcome reached without (or after rolling back)
 // the handler's unit of work.
 func (o *Orchestrator) recordApart(ctx context.Context, cmd command.Command, reg registry.Registration, res command.Result) (command.Result, error) {
-	o.stage(StageRecordEarly, cmd)
+	o.stage(StageRecordEarly, &cmd)
 	res, raw, err := finish(cmd, res)
 	if err != nil {
 		return command.Result{}, err
@@ -591,7 +594,7 @@ func (o *Orchestrator) recordApart(ctx context.Context, cmd command.Command, reg
 	var dup command.Result
 	isDup := false
 	err = o.s.Atomic(ctx, func(tx store.Tx) error {
-		rr, err := o.log.RecordCompleted(ctx, tx, recordRequest(cmd), res.Status, raw)
+		rr, err := o.log.RecordCompleted(ctx, tx, recordRequest(&cmd), res.Status, raw)
 		if err != nil {
 			return err
 		}
@@ -620,7 +623,7 @@ func (o *Orchestrator) recordApart(ctx context.Context, cmd command.Command, reg
 func (o *Orchestrator) afterFailure(ctx context.Context, cmd command.Command, err error) (command.Result, error) {
 	if ctx.Err() == nil {
 		if res, found, serr := o.stored(ctx, cmd.ID); serr == nil && found {
-			o.stage(StageDuplicate, cmd)
+			o.stage(StageDuplicate, &cmd)
 			return res, nil
 		}
 	}

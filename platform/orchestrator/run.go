@@ -90,7 +90,7 @@ func aggregateRef(cmd command.Command, aggType, field string, validJSON bool) (a
 
 // loadAggregate reads the targeted aggregate's CMS (stage load-cms) into
 // agg and returns it (nil when the command targets no aggregate).
-func (o *Orchestrator) loadAggregate(ctx context.Context, tx store.Tx, sc *scratch, ref aggRef, reg registry.Registration, agg *command.Aggregate) (*command.Aggregate, int64, error) {
+func (o *Orchestrator) loadAggregate(ctx context.Context, tx store.Tx, sc *scratch, ref aggRef, reg *registry.Registration, agg *command.Aggregate) (*command.Aggregate, int64, error) {
 	t := reg.Meta.TargetAggregate
 	if t == nil {
 		return nil, 0, nil
@@ -155,7 +155,7 @@ func classify(ctx context.Context, err error) (command.Result, error) {
 
 // stamp fills the metadata the orchestrator owns on each event, but the
 // event ids: the append mints those (see dualWrite).
-func (o *Orchestrator) stamp(sc *scratch, cmd command.Command, events []es.Event) []es.Event {
+func (o *Orchestrator) stamp(sc *scratch, cmd *command.Command, events []es.Event) []es.Event {
 	out := sc.eventsFor(len(events))
 	for i := range events {
 		out[i] = events[i]
@@ -248,7 +248,7 @@ func postAppend(err error, what string) error {
 // run executes stages command-log … complete in one unit of work.
 func (e *execution) run(ctx context.Context, cmd command.Command, ref aggRef, args any) (command.Result, error) {
 	o, reg := e.o, e.reg
-	e.ctx, e.rRef = ctx, ref
+	e.ctx, e.rRef, e.rCmd = ctx, ref, cmd
 	// Only these two are set here: unit sets every other field of hc
 	// before the handler runs (a whole-struct assignment would zero and
 	// copy its 400-odd bytes once more per command).
@@ -257,7 +257,7 @@ func (e *execution) run(ctx context.Context, cmd command.Command, ref aggRef, ar
 	err := o.s.Atomic(ctx, e.unitFn)
 	switch {
 	case e.isDup:
-		o.stage(StageDuplicate, cmd)
+		o.stage(StageDuplicate, &cmd)
 		return e.res, nil
 	case e.apart != nil && errors.Is(err, errRecordApart):
 		return o.recordApart(ctx, cmd, reg, *e.apart)
@@ -276,8 +276,8 @@ func (e *execution) recordApartWith(r command.Result) error {
 
 // unit is run's unit of work.
 func (e *execution) unit(tx store.Tx) error {
-	o, ctx, reg := e.o, e.ctx, e.reg
-	cmd := e.hc.Command
+	o, ctx, reg := e.o, e.ctx, &e.reg
+	cmd := &e.rCmd // not hc.Command, which the handler may change
 	o.stage(StageCommandLog, cmd)
 	if !e.minted {
 		// An id the orchestrator has just minted cannot be in the log (if
@@ -300,7 +300,7 @@ func (e *execution) unit(tx store.Tx) error {
 	o.stage(StageHandle, cmd)
 	hc := &e.hc // Command and Args were set by run
 	hc.Tx, hc.Now, hc.IDs, hc.Aggregate = tx, o.clock.Now(), o.ids, agg
-	hc.Info = command.Info{Command: cmd, BoundedContext: reg.Meta.BoundedContext, Category: reg.Meta.Category, TargetAggregate: reg.Meta.TargetAggregate}
+	hc.Info = command.Info{Command: *cmd, BoundedContext: reg.Meta.BoundedContext, Category: reg.Meta.Category, TargetAggregate: reg.Meta.TargetAggregate}
 	hres, herr := callHandler(ctx, reg.Handler, hc)
 	if herr != nil {
 		r, err := classify(ctx, herr)
@@ -342,7 +342,7 @@ func (e *execution) unit(tx store.Tx) error {
 
 	o.stage(StageFollowUp, cmd)
 	if len(res.EventIDs) > 0 {
-		if err := postAppend(o.followUps(ctx, tx, cmd, reg, *res, e.events, e.ar.Positions), "enqueueing follow-up work"); err != nil {
+		if err := postAppend(o.followUps(ctx, tx, cmd, reg, res, e.events, e.ar.Positions), "enqueueing follow-up work"); err != nil {
 			return err
 		}
 	}
@@ -371,7 +371,7 @@ func (e *execution) unit(tx store.Tx) error {
 
 // dualWrite appends the handler's events and writes the CMS (stage
 // dual-write), filling res with where the events landed.
-func (o *Orchestrator) dualWrite(ctx context.Context, tx store.Tx, sc *scratch, cmd command.Command, reg registry.Registration,
+func (o *Orchestrator) dualWrite(ctx context.Context, tx store.Tx, sc *scratch, cmd *command.Command, reg *registry.Registration,
 	agg *command.Aggregate, docVersion int64, hres command.HandlerResult, res *command.Result, events *[]es.Event, ar *es.AppendResult) error {
 	if hres.Appended != nil {
 		*events, *ar = hres.Events, *hres.Appended
