@@ -223,6 +223,7 @@ func (r *docRec) written(coll, key string, data json.RawMessage) store.Document 
 // setDoc installs d under key in c (nil: removes the key), where prev is
 // the key's current record (nil: none), and records the undo.
 func (t *tx) setDoc(c *collection, key string, prev, d *docRec) {
+	t.lastRead = docMemo{}
 	switch {
 	case d == nil:
 		c.remove(key)
@@ -235,6 +236,35 @@ func (t *tx) setDoc(c *collection, key string, prev, d *docRec) {
 	}
 	t.undo = append(t.undo, undoEntry{coll: c, key: key, prev: prev})
 	t.wrote = true
+}
+
+// docMemo is the document a unit of work last read, so that writing the
+// same document right after (the orchestrator reads an aggregate's CMS and
+// then updates it) finds it without looking it up again. Every document
+// write of the unit clears it (setDoc), so it never outlives the record.
+type docMemo struct {
+	coll, key string
+	c         *collection
+	r         *docRec
+}
+
+// read returns the collection and record of key as st.doc does, and
+// remembers a found record as the unit's last read.
+func (t *tx) read(coll, key string) (*collection, *docRec) {
+	c, r := t.s.st.doc(coll, key)
+	if r != nil {
+		t.lastRead = docMemo{coll: coll, key: key, c: c, r: r}
+	}
+	return c, r
+}
+
+// doc is st.doc, answered from the unit's last read when it is that
+// document.
+func (t *tx) doc(coll, key string) (*collection, *docRec) {
+	if m := &t.lastRead; m.r != nil && m.key == key && m.coll == coll {
+		return m.c, m.r
+	}
+	return t.s.st.doc(coll, key)
 }
 
 // doc returns the collection (nil when it does not exist) and its record
@@ -270,7 +300,7 @@ func (d *documents) Get(ctx context.Context, coll, key string) (store.Document, 
 		return store.Document{}, err
 	}
 	defer t.s.mu.Unlock()
-	_, r := t.s.st.doc(coll, key)
+	_, r := t.read(coll, key)
 	if r == nil {
 		return store.Document{}, notFound(coll, key)
 	}
@@ -288,7 +318,7 @@ func (d *documents) Lookup(ctx context.Context, coll, key string) (store.Documen
 		return store.Document{}, false, err
 	}
 	defer t.s.mu.Unlock()
-	_, r := t.s.st.doc(coll, key)
+	_, r := t.read(coll, key)
 	if r == nil {
 		return store.Document{}, false, nil
 	}
@@ -335,7 +365,7 @@ func (d *documents) Update(ctx context.Context, coll, key string, expected int64
 		return store.Document{}, err
 	}
 	defer t.s.mu.Unlock()
-	c, cur := t.s.st.doc(coll, key)
+	c, cur := t.doc(coll, key)
 	if cur == nil {
 		return store.Document{}, notFound(coll, key)
 	}

@@ -194,3 +194,66 @@ func TestDocRecSizes(t *testing.T) {
 		t.Fatalf("a small record takes %v allocations, want 1", n)
 	}
 }
+
+// TestLastReadMemo: an update finds the document the unit just read, and
+// any document write of the unit forgets it, so a write never acts on a
+// record that is no longer current.
+func TestLastReadMemo(t *testing.T) {
+	ctx := context.Background()
+	s := New()
+	mustUnit := func(what string, fn func(d store.Documents) error) {
+		t.Helper()
+		if err := s.Atomic(ctx, func(tx store.Tx) error { return fn(tx.Documents()) }); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	mustUnit("insert", func(d store.Documents) error {
+		_, err := d.Insert(ctx, "c", "a", json.RawMessage(`1`))
+		return err
+	})
+	mustUnit("read then update twice", func(d store.Documents) error {
+		if _, found, err := d.(store.DocumentLookup).Lookup(ctx, "c", "a"); err != nil || !found {
+			return fmt.Errorf("lookup: %v %v", found, err)
+		}
+		if doc, err := d.Update(ctx, "c", "a", 1, json.RawMessage(`2`)); err != nil || doc.Version != 2 {
+			return fmt.Errorf("first update: %+v %v", doc, err)
+		}
+		// The memo was cleared by the write: version 1 is stale now.
+		if _, err := d.Update(ctx, "c", "a", 1, json.RawMessage(`3`)); es.CodeOf(err) != es.CodeVersionConflict {
+			return fmt.Errorf("update at the stale version: %v, want VERSION_CONFLICT", err)
+		}
+		_, err := d.Update(ctx, "c", "a", 2, json.RawMessage(`3`))
+		return err
+	})
+	mustUnit("read, delete, update", func(d store.Documents) error {
+		if _, err := d.Get(ctx, "c", "a"); err != nil {
+			return err
+		}
+		if err := d.Delete(ctx, "c", "a", 3); err != nil {
+			return err
+		}
+		if _, err := d.Update(ctx, "c", "a", 3, json.RawMessage(`4`)); es.CodeOf(err) != es.CodeNotFound {
+			return fmt.Errorf("update after delete: %v, want NOT_FOUND", err)
+		}
+		return nil
+	})
+	mustUnit("read one, update another", func(d store.Documents) error {
+		if _, err := d.Insert(ctx, "c", "b", json.RawMessage(`1`)); err != nil {
+			return err
+		}
+		if _, err := d.Insert(ctx, "c", "x", json.RawMessage(`1`)); err != nil {
+			return err
+		}
+		if _, err := d.Get(ctx, "c", "b"); err != nil {
+			return err
+		}
+		if doc, err := d.Update(ctx, "c", "x", 1, json.RawMessage(`9`)); err != nil || doc.Version != 2 {
+			return fmt.Errorf("update of another document: %+v %v", doc, err)
+		}
+		got, err := d.Get(ctx, "c", "b")
+		if err != nil || string(got.Data) != "1" || got.Version != 1 {
+			return fmt.Errorf("the document read is untouched: %+v %v", got, err)
+		}
+		return nil
+	})
+}

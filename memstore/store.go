@@ -227,6 +227,8 @@ type tx struct {
 	// touched lists the job partitions this unit changed (commit compacts
 	// them).
 	touched []*partQueue
+	// lastRead is the document this unit last read (see docMemo).
+	lastRead docMemo
 }
 
 func (t *tx) Events() store.EventLog     { return (*eventLog)(t) }
