@@ -253,7 +253,8 @@ func ValidateLimit(limit, def, max int) (int, error) {
 
 // WithDefaults returns e with the store's defaults filled in: the event id
 // from ids when empty, DefaultCategory and DefaultSchemaVersion. Adapters
-// call it on every event they record.
+// call AppendRequest.WithDefaults on every event they record, which mints
+// from the request's id source when it names one and then calls this.
 func WithDefaults(e Event, ids IDs) Event {
 	if e.Metadata.EventID == "" {
 		e.Metadata.EventID = ids.NewID()

@@ -869,29 +869,13 @@ func (cl *commandLog) CommandsByCorrelation(ctx context.Context, correlationID, 
 
 // DeleteExpiredCommands deletes final records that expired before before.
 func (cl *commandLog) DeleteExpiredCommands(ctx context.Context, before time.Time, limit int) (int, bool, error) {
-	t := (*tx)(cl)
-	if err := store.ValidateCommandLogLimit(limit); err != nil {
-		return 0, false, err
-	}
-	if err := t.beginWrite(ctx, "command deletion"); err != nil {
-		return 0, false, err
-	}
-	defer t.s.mu.Unlock()
-	l := &t.s.st.cl
-	deleted := 0
-	for {
+	return (*tx)(cl).deleteExpired(ctx, "command deletion", limit, func(l *cmdLog) (*queue[uint32], bool) {
 		live := l.cmdExpiry.live()
-		if len(live) == 0 || !l.times.before(l.cmds.at(live[0]).expiresAt, live[0], tfCmdExpires, before) {
-			return deleted, false, nil
-		}
-		if deleted == limit {
-			return deleted, true, nil
-		}
-		r := live[0]
+		return &l.cmdExpiry, len(live) > 0 && l.times.before(l.cmds.at(live[0]).expiresAt, live[0], tfCmdExpires, before)
+	}, func(t *tx, l *cmdLog, r uint32) {
 		l.removeCmd(r)
 		t.logCmd(clCmdDelete, r, clPiece{})
-		deleted++
-	}
+	})
 }
 
 // PutCorrelation stores a correlation record or merges its event ids.
@@ -963,27 +947,39 @@ func (cl *commandLog) CorrelationsByContext(ctx context.Context, boundedContext 
 // DeleteExpiredCorrelations deletes correlation records that expired
 // before before.
 func (cl *commandLog) DeleteExpiredCorrelations(ctx context.Context, before time.Time, limit int) (int, bool, error) {
-	t := (*tx)(cl)
+	return (*tx)(cl).deleteExpired(ctx, "correlation deletion", limit, func(l *cmdLog) (*queue[uint32], bool) {
+		live := l.corrExpiry.live()
+		return &l.corrExpiry, len(live) > 0 && l.times.before(l.corrs.at(live[0]).expiresAt, live[0], tfCorrExpires, before)
+	}, func(t *tx, l *cmdLog, c uint32) {
+		l.removeCorr(c)
+		t.logCmd(clCorrDelete, c, clPiece{})
+	})
+}
+
+// deleteExpired removes, front first, at most limit records from an
+// expiry queue while its front has expired (front names the queue and
+// whether that holds), and reports how many it removed and whether more
+// expired ones remain.
+func (t *tx) deleteExpired(ctx context.Context, op string, limit int, front func(*cmdLog) (*queue[uint32], bool),
+	remove func(*tx, *cmdLog, uint32)) (int, bool, error) {
 	if err := store.ValidateCommandLogLimit(limit); err != nil {
 		return 0, false, err
 	}
-	if err := t.beginWrite(ctx, "correlation deletion"); err != nil {
+	if err := t.beginWrite(ctx, op); err != nil {
 		return 0, false, err
 	}
 	defer t.s.mu.Unlock()
 	l := &t.s.st.cl
 	deleted := 0
 	for {
-		live := l.corrExpiry.live()
-		if len(live) == 0 || !l.times.before(l.corrs.at(live[0]).expiresAt, live[0], tfCorrExpires, before) {
+		q, expired := front(l)
+		if !expired {
 			return deleted, false, nil
 		}
 		if deleted == limit {
 			return deleted, true, nil
 		}
-		c := live[0]
-		l.removeCorr(c)
-		t.logCmd(clCorrDelete, c, clPiece{})
+		remove(t, l, q.live()[0])
 		deleted++
 	}
 }

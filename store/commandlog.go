@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/eventspec/eventspec/es"
@@ -113,19 +114,12 @@ func AppendCorrelationCursor(dst []byte, ts time.Time, commandID string) []byte 
 		dst = append(dst, '-')
 		u, width = uint64(-ms), 15 // -math.MinInt64 converts to 1<<63, its magnitude
 	}
-	var digits [20]byte
-	i := len(digits)
-	for {
-		i--
-		digits[i] = byte('0' + u%10)
-		if u /= 10; u == 0 {
-			break
-		}
-	}
-	for n := len(digits) - i; n < width; n++ {
+	var buf [20]byte
+	digits := strconv.AppendUint(buf[:0], u, 10)
+	for n := len(digits); n < width; n++ {
 		dst = append(dst, '0')
 	}
-	dst = append(append(dst, digits[i:]...), ':')
+	dst = append(append(dst, digits...), ':')
 	return append(dst, commandID...)
 }
 

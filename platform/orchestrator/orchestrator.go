@@ -267,10 +267,11 @@ func (o *Orchestrator) getExecution() *execution {
 }
 
 // putExecution pools e. It is not cleared — zeroing its 1.7 KB, most of
-// it pointers, cost more than all its reads: execute resets the fields it
-// reads before writing (begin), and every other field is written by the
-// stage that owns it before it is read. What it still references of the
-// last command is small and is overwritten by the next.
+// it pointers, cost more than all its reads: execute first resets the
+// fields read before they are written (minted, ran, hasReg), and every
+// other field is written by the stage that owns it before it is read.
+// What it still references of the last command is small and is
+// overwritten by the next.
 func (o *Orchestrator) putExecution(e *execution) {
 	e.sc.reset()
 	o.executions.Put(e)
@@ -306,8 +307,8 @@ type execution struct {
 	found bool
 
 	// The unit of work of run (stages command-log … complete). The command
-	// it runs (middleware may have replaced the payload) and its arguments
-	// are in hc.
+	// it runs (middleware may have replaced the payload) is rCmd; the
+	// handler gets a copy of it, and its arguments, in hc.
 	rCmd   command.Command // the command run runs (the handler gets a copy in hc)
 	rRef   aggRef
 	res    command.Result

@@ -395,6 +395,34 @@ func TestAbortsRollEverythingBack(t *testing.T) {
 	}
 }
 
+// TestHandlerChangingItsContextChangesNothingRecorded: a handler that
+// writes to the command in its context cannot change the id, type,
+// payload or correlation the orchestrator records and stamps.
+func TestHandlerChangingItsContextChangesNothingRecorded(t *testing.T) {
+	f := newFixture(t)
+	handlerReg(t, f, func(ctx context.Context, hc *command.HandlerContext) (command.HandlerResult, error) {
+		hc.Command.ID, hc.Command.Type = "hijacked", "Other"
+		hc.Command.Metadata.CorrelationID = "corr-hijacked"
+		hc.Command.Payload = json.RawMessage(`{"id":"t9"}`)
+		return command.Success(nil, 1, es.MustEvent("ThingDone", map[string]int{"n": 1})).WithState(json.RawMessage(`{"n":1}`)), nil
+	})
+	r := f.exec(thing("t1"))
+	if r.CommandID != "do-t1" || r.CommandType != "DoThing" || r.Status != command.StatusExecuted {
+		t.Fatalf("result %+v, want command do-t1 of type DoThing executed", r)
+	}
+	c := f.stored("do-t1")
+	if c == nil || c.CommandType != "DoThing" || string(c.Payload) != `{"id":"t1"}` || c.Metadata.CorrelationID != r.CorrelationID {
+		t.Fatalf("recorded %+v, want the command as dispatched", c)
+	}
+	if f.stored("hijacked") != nil {
+		t.Fatal("a record under the handler's id")
+	}
+	log := f.log()
+	if len(log) != 1 || log[0].Metadata.CausationID != "do-t1" || log[0].Metadata.CorrelationID != r.CorrelationID {
+		t.Fatalf("stamped %+v, want causation do-t1 and the command's correlation", log)
+	}
+}
+
 // TestInvalidCMSStateAborts: a handler's new state that is not valid JSON
 // is refused by the store's document write; the command aborts naming the
 // state, and nothing is written.
